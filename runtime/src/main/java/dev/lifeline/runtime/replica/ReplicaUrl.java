@@ -1,0 +1,36 @@
+package dev.lifeline.runtime.replica;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/** Parses a replica URL into a client: a directory path, or {@code file:///absolute/path}. */
+public final class ReplicaUrl {
+
+    private ReplicaUrl() {
+    }
+
+    public static ReplicaClient open(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("replica URL is empty: give a directory path or file:///abs/path");
+        }
+        int colon = url.indexOf("://");
+        if (colon < 0) {
+            return new FileReplicaClient(Path.of(url));
+        }
+        String scheme = url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("file")) {
+            try {
+                URI uri = new URI(url);
+                if (uri.getPath() == null || uri.getPath().isEmpty()) {
+                    throw new IllegalArgumentException("replica URL " + url + " has no path: use file:///abs/path");
+                }
+                return new FileReplicaClient(Path.of(uri.getPath()));
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("replica URL " + url + " is not a valid URL: " + e.getMessage());
+            }
+        }
+        throw new IllegalArgumentException("replica URL scheme '" + scheme + "' is not supported in this build: "
+                + "use a directory path or file:///abs/path");
+    }
+}

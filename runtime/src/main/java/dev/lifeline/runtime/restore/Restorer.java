@@ -1,0 +1,304 @@
+package dev.lifeline.runtime.restore;
+
+import dev.lifeline.runtime.catalog.GenerationInfo;
+import dev.lifeline.runtime.catalog.ReplicaCatalog;
+import dev.lifeline.runtime.catalog.SegmentEntry;
+import dev.lifeline.runtime.catalog.SnapshotEntry;
+import dev.lifeline.runtime.db.DbHeader;
+import dev.lifeline.runtime.format.Chain;
+import dev.lifeline.runtime.format.Lz4;
+import dev.lifeline.runtime.format.ReplicaLayout;
+import dev.lifeline.runtime.format.SegmentMeta;
+import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.wal.WalFrame;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Restores a database from a replica: the newest snapshot at or before the target, then the
+ * verified WAL pages after it written straight into the file (the last version of each page
+ * wins), whole transactions only, up to the target commit. The result is built in a temporary
+ * file beside the output, checked by SQLite, fsynced and renamed into place, so the output is
+ * either absent, untouched, or a complete database.
+ */
+public final class Restorer {
+
+    private static final System.Logger LOG = System.getLogger("dev.lifeline.restore");
+
+    private final ReplicaClient client;
+    private final ReplicaLayout layout;
+
+    public Restorer(ReplicaClient client, ReplicaLayout layout) {
+        this.client = client;
+        this.layout = layout;
+    }
+
+    public RestoreResult restore(RestoreOptions opt) throws IOException {
+        Path out = opt.output().toAbsolutePath().normalize();
+        if (Files.exists(out) && !opt.force()) {
+            throw new RestoreException("output " + out + " already exists: choose another path, or pass --force "
+                    + "to replace it");
+        }
+        if (Files.isDirectory(out)) {
+            throw new RestoreException("output " + out + " is a directory: give a file path");
+        }
+        Path dir = out.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new RestoreException("the directory of output " + out + " does not exist: create it first");
+        }
+        GenerationInfo g = chooseGeneration(opt);
+        Plan plan = plan(g, opt.target());
+        Path tmp = dir.resolve("." + out.getFileName() + ".lifeline-restore-" + UUID.randomUUID() + ".tmp");
+        try {
+            RestoreResult r = apply(g, plan, tmp, out);
+            check(tmp, opt.integrityCheck());
+            fsync(tmp);
+            if (opt.force()) {
+                // A stale WAL beside the replaced database would be replayed into the restored one.
+                Files.deleteIfExists(Path.of(out + "-wal"));
+                Files.deleteIfExists(Path.of(out + "-shm"));
+            }
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsync(dir);
+            return r;
+        } finally {
+            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(Path.of(tmp + "-wal"));
+            Files.deleteIfExists(Path.of(tmp + "-shm"));
+            Files.deleteIfExists(Path.of(tmp + "-journal"));
+        }
+    }
+
+    private GenerationInfo chooseGeneration(RestoreOptions opt) throws IOException {
+        ReplicaCatalog catalog = new ReplicaCatalog(client, layout);
+        List<GenerationInfo> all = catalog.generations();
+        for (String p : catalog.problems()) {
+            LOG.log(Level.WARNING, p);
+        }
+        if (all.isEmpty()) {
+            throw new RestoreException("replica " + client.describe() + (layout.prefix().isEmpty() ? ""
+                    : " (prefix " + layout.prefix() + ")") + " holds no generations: nothing to restore");
+        }
+        if (opt.generation() != null) {
+            return all.stream().filter(g -> g.id().equals(opt.generation())).findFirst()
+                    .orElseThrow(() -> new RestoreException("generation " + opt.generation() + " is not in replica "
+                            + client.describe() + "; it holds " + all.stream().map(GenerationInfo::id).toList()));
+        }
+        List<GenerationInfo> usable = all.stream().filter(g -> !g.snapshots().isEmpty()).toList();
+        if (usable.isEmpty()) {
+            throw new RestoreException("replica " + client.describe() + " has no generation with a snapshot");
+        }
+        if (opt.target() instanceof RestoreTarget.Timestamp ts) {
+            // The newest generation whose span contains the time.
+            for (int i = usable.size() - 1; i >= 0; i--) {
+                GenerationInfo g = usable.get(i);
+                if (!earliest(g).isAfter(ts.time())) {
+                    return g;
+                }
+            }
+            throw new RestoreException("time " + ts.time() + " is before the first snapshot in the replica ("
+                    + earliest(usable.get(0)) + "): nothing that old can be restored");
+        }
+        return usable.get(usable.size() - 1);
+    }
+
+    private static Instant earliest(GenerationInfo g) {
+        SnapshotEntry s = g.snapshots().get(0);
+        return s.meta() != null ? s.meta().time() : s.object().modified();
+    }
+
+    /** The snapshot to start from and where to stop. */
+    private record Plan(SnapshotEntry snapshot, long stopTxid, java.time.Instant stopTime, long startTxid,
+                        String startChain) {
+    }
+
+    private Plan plan(GenerationInfo g, RestoreTarget target) throws IOException {
+        if (g.snapshots().isEmpty()) {
+            throw new RestoreException("generation " + g.id() + " has no snapshot to start from");
+        }
+        long stopTxid = Long.MAX_VALUE;
+        Instant stopTime = null;
+        if (target instanceof RestoreTarget.Txid t) {
+            stopTxid = t.txid();
+        } else if (target instanceof RestoreTarget.Timestamp ts) {
+            stopTime = ts.time();
+        }
+        // Newest snapshot at or before the target.
+        SnapshotEntry chosen = null;
+        for (SnapshotEntry s : g.snapshots()) {
+            boolean ok;
+            if (s.meta() != null) {
+                ok = s.meta().txid() <= stopTxid && (stopTime == null || !s.meta().time().isAfter(stopTime));
+            } else {
+                ok = stopTime == null || !s.object().modified().isAfter(stopTime);
+            }
+            if (ok) {
+                chosen = s;
+            }
+        }
+        if (chosen == null) {
+            SnapshotEntry first = g.snapshots().get(0);
+            throw new RestoreException(target + " is before the first snapshot of generation " + g.id()
+                    + (first.meta() != null ? " (txid " + first.meta().txid() + ", " + first.meta().time() + ")"
+                    : " (" + first.object().modified() + ")") + ": it cannot be restored");
+        }
+        long startTxid = 0;
+        String startChain = null;
+        int snapIndex = chosen.index();
+        Optional<SegmentEntry> first = g.segments().stream()
+                .filter(s -> s.index() == snapIndex && s.offset() == 0).findFirst();
+        if (first.isPresent() && first.get().meta() != null) {
+            SegmentMeta m = first.get().meta();
+            startTxid = m.firstTxid() - 1;
+            startChain = m.prevChain();
+        }
+        if (target instanceof RestoreTarget.Txid t && chosen.meta() != null) {
+            long newest = Math.max(chosen.meta().txid(), g.lastTxid());
+            if (t.txid() > newest) {
+                throw new RestoreException("txid " + t.txid() + " is beyond the newest commit in generation " + g.id()
+                        + " (txid " + newest + ")");
+            }
+        }
+        return new Plan(chosen, stopTxid, stopTime, startTxid, startChain);
+    }
+
+    private RestoreResult apply(GenerationInfo g, Plan plan, Path tmp, Path out) throws IOException {
+        SnapshotEntry snap = plan.snapshot();
+        int pageSize = restoreSnapshot(snap, tmp);
+        // Frames up to the snapshot's own position are already in the image: they are verified
+        // but not written again (a partial re-application could move pages back in time).
+        int snapIndex = snap.index();
+        long snapOffset = snap.meta() != null ? snap.meta().walOffset() : 0;
+        long snapTxid = snap.meta() != null ? snap.meta().txid() : 0;
+        Instant snapTime = snap.meta() != null ? snap.meta().time() : snap.object().modified();
+        long[] applied = {0, 0};
+        long[] lastTx = {snapTxid};
+        Instant[] lastTime = {snapTime};
+        int[] dbPages = {-1};
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ChainWalker.Result r = new ChainWalker(client).walk(g, snapIndex, plan.startTxid(), plan.startChain(),
+                    (seg, txid, time, pages, endOffset, frames) -> {
+                        if (txid > plan.stopTxid() || plan.stopTime() != null && time.isAfter(plan.stopTime())) {
+                            return false;
+                        }
+                        boolean covered = seg.index() == snapIndex && endOffset <= snapOffset;
+                        if (!covered) {
+                            for (byte[] f : frames) {
+                                int pgno = ByteBuffer.wrap(f, 0, 4).getInt();
+                                ByteBuffer page = ByteBuffer.wrap(f, WalFrame.HEADER_SIZE, pageSize);
+                                long at = (long) (pgno - 1) * pageSize;
+                                while (page.hasRemaining()) {
+                                    at += ch.write(page, at);
+                                }
+                            }
+                            applied[0] += frames.size();
+                            dbPages[0] = pages;
+                            lastTx[0] = txid;
+                            lastTime[0] = time;
+                        }
+                        return true;
+                    });
+            if (dbPages[0] > 0) {
+                ch.truncate((long) dbPages[0] * pageSize);
+            }
+            boolean reachedSnapshot = r.lastIndex() > snapIndex || r.lastIndex() == snapIndex && r.lastOffset() >= snapOffset
+                    || snapOffset == 0;
+            String problem = r.problem() == null ? null : r.problem().toString();
+            if (r.problem() != null && !reachedSnapshot) {
+                throw new RestoreException("the replica is damaged before the snapshot's own position, so no verified "
+                        + "state can be built from it: " + problem + ". Run 'lifeline verify' for the full report, "
+                        + "or restore an earlier generation with --generation");
+            }
+            if (plan.stopTxid() != Long.MAX_VALUE && r.problem() == null
+                    && lastTx[0] < plan.stopTxid() && !r.stoppedByVisitor()) {
+                throw new RestoreException("txid " + plan.stopTxid() + " is not in generation " + g.id()
+                        + " (its newest verified commit is txid " + lastTx[0] + ")");
+            }
+            boolean early = r.problem() != null;
+            if (early) {
+                LOG.log(Level.WARNING, "replica damaged: {0}; restored to the last verified point, txid {1} at {2}",
+                        problem, lastTx[0], lastTime[0]);
+            }
+            ch.force(true);
+            return new RestoreResult(out, g.id(), snapIndex, lastTx[0], lastTime[0], r.segments(), applied[0],
+                    ch.size(), early, problem);
+        }
+    }
+
+    /** Decompresses the snapshot into {@code tmp}, verifying its hash; returns the page size. */
+    private int restoreSnapshot(SnapshotEntry snap, Path tmp) throws IOException {
+        MessageDigest md = Chain.sha256();
+        try (InputStream raw = client.get(snap.object().key());
+             InputStream in = new DigestInputStream(Lz4.decompressingStream(raw), md);
+             OutputStream o = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            in.transferTo(o);
+        } catch (IOException e) {
+            throw new RestoreException("snapshot " + snap.object().key() + " cannot be read or decompressed: "
+                    + e.getMessage());
+        }
+        if (snap.meta() != null) {
+            String sha = HexFormat.of().formatHex(md.digest());
+            if (!sha.equals(snap.meta().sha256())) {
+                throw new RestoreException("snapshot " + snap.object().key() + " does not match its recorded hash: "
+                        + "the object is corrupt or was replaced. Run 'lifeline verify', or restore another "
+                        + "generation with --generation");
+            }
+        }
+        try {
+            return DbHeader.read(tmp).pageSize();
+        } catch (IOException e) {
+            throw new RestoreException("snapshot " + snap.object().key() + " is not a SQLite database: " + e.getMessage());
+        }
+    }
+
+    private static void check(Path db, String mode) throws IOException {
+        if ("none".equals(mode)) {
+            return;
+        }
+        String pragma = "quick".equals(mode) ? "quick_check" : "integrity_check";
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA " + pragma)) {
+            List<String> lines = new ArrayList<>();
+            while (rs.next()) {
+                lines.add(rs.getString(1));
+            }
+            if (!(lines.size() == 1 && "ok".equals(lines.get(0)))) {
+                throw new RestoreException("the restored database fails PRAGMA " + pragma + ": "
+                        + String.join("; ", lines.subList(0, Math.min(5, lines.size())))
+                        + ". Nothing was written to the output. Run 'lifeline verify' on the replica");
+            }
+        } catch (SQLException e) {
+            throw new RestoreException("the restored database cannot be opened by SQLite: " + e.getMessage());
+        }
+    }
+
+    private static void fsync(Path p) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "fsync {0}: {1}", p, e.getMessage());
+        }
+    }
+}
