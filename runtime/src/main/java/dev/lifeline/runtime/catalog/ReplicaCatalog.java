@@ -65,8 +65,8 @@ public final class ReplicaCatalog {
         java.util.Set<String> ids = new java.util.TreeSet<>(snaps.keySet());
         ids.addAll(segs.keySet());
         for (String id : ids) {
-            List<SnapshotEntry> s = snaps.getOrDefault(id, List.of());
-            List<SegmentEntry> w = segs.getOrDefault(id, List.of());
+            List<SnapshotEntry> s = new ArrayList<>(snaps.getOrDefault(id, List.of()));
+            List<SegmentEntry> w = new ArrayList<>(segs.getOrDefault(id, List.of()));
             s.sort(Comparator.comparingInt(SnapshotEntry::index));
             w.sort(Comparator.comparingInt(SegmentEntry::index).thenComparingLong(SegmentEntry::offset));
             String gk = layout.generationMetaKey(id);

@@ -1,0 +1,239 @@
+package dev.lifeline.runtime.replicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lifeline.runtime.catalog.GenerationInfo;
+import dev.lifeline.runtime.catalog.ReplicaCatalog;
+import dev.lifeline.runtime.format.ReplicaLayout;
+import dev.lifeline.runtime.replica.FileReplicaClient;
+import dev.lifeline.runtime.restore.RestoreException;
+import dev.lifeline.runtime.restore.RestoreOptions;
+import dev.lifeline.runtime.restore.RestoreResult;
+import dev.lifeline.runtime.restore.RestoreTarget;
+import dev.lifeline.runtime.restore.Restorer;
+import dev.lifeline.runtime.verify.Verifier;
+import dev.lifeline.runtime.verify.VerifyReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplicateRestoreTest {
+
+    @TempDir
+    Path dir;
+
+    private FileReplicaClient replica() {
+        return new FileReplicaClient(dir.resolve("replica"));
+    }
+
+    private RestoreResult restore(RestoreTarget target, Path out) throws Exception {
+        return new Restorer(replica(), new ReplicaLayout(""))
+                .restore(new RestoreOptions(out, null, target, false, "full"));
+    }
+
+    @Test
+    void snapshotThenSegmentsRestoreToLatest() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            t.insert(20);
+            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r.open();
+            r.syncOnce();
+            t.insert(30);
+            r.syncOnce();
+            r.stop(Duration.ofSeconds(5));
+            Path out = dir.resolve("restored.db");
+            RestoreResult res = restore(new RestoreTarget.Latest(), out);
+            assertEquals(TestDb.rows(db), TestDb.rows(out));
+            assertEquals("ok", TestDb.integrity(out));
+            assertTrue(res.txid() >= 31, "txid counts every commit: " + res.txid());
+        }
+    }
+
+    @Test
+    void pointInTimeByTxidLandsOnThatCommit() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r.open();
+            r.syncOnce();
+            long base = r.status().txid();
+            List<Long> txidAfter = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                t.insert(1);
+                r.syncOnce();
+                txidAfter.add(r.status().txid());
+            }
+            r.stop(Duration.ofSeconds(5));
+            for (int i = 0; i < 10; i += 3) {
+                Path out = dir.resolve("pit-" + i + ".db");
+                restore(new RestoreTarget.Txid(txidAfter.get(i)), out);
+                assertEquals(i + 1, TestDb.rows(out).size(), "rows at txid " + txidAfter.get(i) + " (base " + base + ")");
+            }
+        }
+    }
+
+    @Test
+    void concurrentWritersAcrossWalRestartsRestoreExactly() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            ReplicatorConfig cfg = ReplicatorConfig.defaults(db, replica()).withCheckpointFrames(40, 150)
+                    .withPollInterval(Duration.ofMillis(5));
+            Replicator r = new Replicator(cfg);
+            r.start();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                Path p = db;
+                Thread th = new Thread(() -> {
+                    try (TestDb own = new TestDb(p)) {
+                        while (!stop.get()) {
+                            own.insert(1);
+                        }
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                th.start();
+                writers.add(th);
+            }
+            Thread.sleep(3000);
+            stop.set(true);
+            for (Thread th : writers) {
+                th.join();
+            }
+            assertTrue(r.stop(Duration.ofSeconds(20)));
+            assertTrue(r.status().checkpoints() > 0, "checkpoints ran: " + r.status());
+            assertEquals(1, r.status().generationsStarted(), "WAL restarts continued one generation: " + r.status());
+            GenerationInfo g = new ReplicaCatalog(replica(), new ReplicaLayout("")).latest().orElseThrow();
+            assertTrue(g.segments().stream().mapToInt(s -> s.index()).max().orElse(0) >= 1,
+                    "the WAL restarted at least once");
+            Path out = dir.resolve("restored.db");
+            restore(new RestoreTarget.Latest(), out);
+            assertEquals(TestDb.rows(db), TestDb.rows(out));
+            VerifyReport v = new Verifier(replica(), new ReplicaLayout("")).verify();
+            assertTrue(v.ok(), v.toString());
+        }
+    }
+
+    @Test
+    void resumesTheSameGenerationAfterARestart() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            t.insert(5);
+            Replicator r1 = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r1.open();
+            r1.syncOnce();
+            String gen = r1.status().generation();
+            r1.stop(Duration.ofSeconds(5));
+            t.insert(5);
+            Replicator r2 = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r2.open();
+            r2.syncOnce();
+            assertEquals(gen, r2.status().generation());
+            r2.stop(Duration.ofSeconds(5));
+            Path out = dir.resolve("restored.db");
+            restore(new RestoreTarget.Latest(), out);
+            assertEquals(TestDb.rows(db), TestDb.rows(out));
+        }
+    }
+
+    @Test
+    void newGenerationWhenTheWalWasResetWhileNotReplicating() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            t.insert(5);
+            Replicator r1 = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r1.open();
+            r1.syncOnce();
+            String gen = r1.status().generation();
+            r1.stop(Duration.ofSeconds(5));
+            t.insert(5);
+            t.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+            t.insert(5);
+            Replicator r2 = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r2.open();
+            r2.syncOnce();
+            assertNotEquals(gen, r2.status().generation());
+            r2.stop(Duration.ofSeconds(5));
+            Path out = dir.resolve("restored.db");
+            restore(new RestoreTarget.Latest(), out);
+            assertEquals(TestDb.rows(db), TestDb.rows(out));
+        }
+    }
+
+    @Test
+    void rollbackJournalDatabaseIsRefusedUnlessConversionIsAllowed() throws Exception {
+        Path db = dir.resolve("rj.db");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, seq INTEGER, payload BLOB)");
+            s.execute("INSERT INTO t (seq) VALUES (1)");
+        }
+        Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+        var e = assertThrows(java.io.IOException.class, r::open);
+        assertTrue(e.getMessage().contains("journal mode"), e.getMessage());
+        assertTrue(e.getMessage().contains("--convert-to-wal"), e.getMessage());
+        Replicator ok = new Replicator(ReplicatorConfig.defaults(db, replica()).withConvertToWal(true));
+        ok.open();
+        ok.syncOnce();
+        ok.stop(Duration.ofSeconds(5));
+        Path out = dir.resolve("restored.db");
+        restore(new RestoreTarget.Latest(), out);
+        assertEquals(TestDb.rows(db), TestDb.rows(out));
+    }
+
+    @Test
+    void damagedSegmentStopsRestoreAtTheLastVerifiedCommit() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r.open();
+            r.syncOnce();
+            for (int i = 0; i < 6; i++) {
+                t.insert(1);
+                r.syncOnce();
+            }
+            r.stop(Duration.ofSeconds(5));
+        }
+        List<Path> segs;
+        try (Stream<Path> s = Files.walk(dir.resolve("replica/generations"))) {
+            segs = s.filter(p -> p.toString().endsWith(".wal.lz4")).sorted().toList();
+        }
+        Path victim = segs.get(segs.size() - 3);
+        byte[] b = Files.readAllBytes(victim);
+        b[b.length / 2] ^= 0x10;
+        Files.write(victim, b);
+        VerifyReport v = new Verifier(replica(), new ReplicaLayout("")).verify();
+        assertTrue(!v.ok() && v.toString().contains(dir.resolve("replica").relativize(victim).toString()), v.toString());
+        Path out = dir.resolve("restored.db");
+        RestoreResult res = restore(new RestoreTarget.Latest(), out);
+        assertTrue(res.stoppedEarly(), res.toString());
+        assertEquals("ok", TestDb.integrity(out));
+        assertTrue(TestDb.rows(out).size() < 6, "restored only up to the damage");
+    }
+
+    @Test
+    void outputIsNeverOverwrittenWithoutForce() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            t.insert(3);
+            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+            r.open();
+            r.syncOnce();
+            r.stop(Duration.ofSeconds(5));
+        }
+        Path out = dir.resolve("exists.db");
+        Files.writeString(out, "precious");
+        assertThrows(RestoreException.class, () -> restore(new RestoreTarget.Latest(), out));
+        assertEquals("precious", Files.readString(out));
+    }
+}
