@@ -1,6 +1,7 @@
 package dev.lifeline.runtime.replicate;
 
 import dev.lifeline.runtime.db.DbHeader;
+import dev.lifeline.runtime.db.PageWriter;
 import dev.lifeline.runtime.wal.WalCommit;
 import dev.lifeline.runtime.wal.WalFrame;
 import dev.lifeline.runtime.wal.WalHeader;
@@ -56,11 +57,8 @@ final class SnapshotBuilder {
                                 + " differs from the database's " + pageSize);
                     }
                     WalCommit last = scan.commits().get(scan.commits().size() - 1);
-                    applyFrames(image, walBytes, pageSize);
+                    applyFrames(image, walBytes, pageSize, last.dbSizePages());
                     dbPages = last.dbSizePages();
-                    try (FileChannel ch = FileChannel.open(image, StandardOpenOption.WRITE)) {
-                        ch.truncate((long) dbPages * pageSize);
-                    }
                 }
                 Optional<WalHeader> after = wal.readHeader();
                 // With no WAL at the start nothing could be checkpointed into the file under our read
@@ -96,17 +94,14 @@ final class SnapshotBuilder {
     }
 
     /** Writes every frame's page in WAL order, so the last version of each page wins. */
-    static void applyFrames(Path image, byte[] frames, int pageSize) throws IOException {
+    static void applyFrames(Path image, byte[] frames, int pageSize, int dbPages) throws IOException {
         int frameSize = WalFrame.HEADER_SIZE + pageSize;
         try (FileChannel out = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            PageWriter pages = new PageWriter(out, pageSize);
             for (int off = 0; off + frameSize <= frames.length; off += frameSize) {
-                int pgno = ByteBuffer.wrap(frames, off, 4).getInt();
-                ByteBuffer page = ByteBuffer.wrap(frames, off + WalFrame.HEADER_SIZE, pageSize);
-                long at = (long) (pgno - 1) * pageSize;
-                while (page.hasRemaining()) {
-                    at += out.write(page, at);
-                }
+                pages.writeFrame(frames, off);
             }
+            pages.truncateTo(dbPages);
         }
     }
 }

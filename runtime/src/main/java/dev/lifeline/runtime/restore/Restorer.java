@@ -5,17 +5,16 @@ import dev.lifeline.runtime.catalog.ReplicaCatalog;
 import dev.lifeline.runtime.catalog.SegmentEntry;
 import dev.lifeline.runtime.catalog.SnapshotEntry;
 import dev.lifeline.runtime.db.DbHeader;
+import dev.lifeline.runtime.db.PageWriter;
 import dev.lifeline.runtime.format.Chain;
 import dev.lifeline.runtime.format.Lz4;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.replica.ReplicaClient;
-import dev.lifeline.runtime.wal.WalFrame;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,6 +196,7 @@ public final class Restorer {
         Instant[] lastTime = {snapTime};
         int[] dbPages = {-1};
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            PageWriter writer = new PageWriter(ch, pageSize);
             ChainWalker.Result r = new ChainWalker(client).walk(g, snapIndex, plan.startTxid(), plan.startChain(),
                     (seg, txid, time, pages, endOffset, frames) -> {
                         if (txid > plan.stopTxid() || plan.stopTime() != null && time.isAfter(plan.stopTime())) {
@@ -205,12 +205,7 @@ public final class Restorer {
                         boolean covered = seg.index() == snapIndex && endOffset <= snapOffset;
                         if (!covered) {
                             for (byte[] f : frames) {
-                                int pgno = ByteBuffer.wrap(f, 0, 4).getInt();
-                                ByteBuffer page = ByteBuffer.wrap(f, WalFrame.HEADER_SIZE, pageSize);
-                                long at = (long) (pgno - 1) * pageSize;
-                                while (page.hasRemaining()) {
-                                    at += ch.write(page, at);
-                                }
+                                writer.writeFrame(f, 0);
                             }
                             applied[0] += frames.size();
                             dbPages[0] = pages;
@@ -220,7 +215,7 @@ public final class Restorer {
                         return true;
                     });
             if (dbPages[0] > 0) {
-                ch.truncate((long) dbPages[0] * pageSize);
+                writer.truncateTo(dbPages[0]);
             }
             boolean reachedSnapshot = r.lastIndex() > snapIndex || r.lastIndex() == snapIndex && r.lastOffset() >= snapOffset
                     || snapOffset == 0;

@@ -35,6 +35,23 @@ class ReplicateRestoreTest {
         return new FileReplicaClient(dir.resolve("replica"));
     }
 
+    /** One replication pass, then a clean stop; returns the generation it wrote to. */
+    private String replicateOnce(Path db) throws Exception {
+        Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+        r.open();
+        r.syncOnce();
+        String gen = r.status().generation();
+        r.stop(Duration.ofSeconds(5));
+        return gen;
+    }
+
+    private void assertRestoresTo(Path db) throws Exception {
+        Path out = dir.resolve("restored-" + System.nanoTime() + ".db");
+        restore(new RestoreTarget.Latest(), out);
+        assertEquals(TestDb.rows(db), TestDb.rows(out));
+        assertEquals("ok", TestDb.integrity(out));
+    }
+
     private RestoreResult restore(RestoreTarget target, Path out) throws Exception {
         return new Restorer(replica(), new ReplicaLayout(""))
                 .restore(new RestoreOptions(out, null, target, false, "full"));
@@ -45,12 +62,9 @@ class ReplicateRestoreTest {
         Path db = dir.resolve("app.db");
         try (TestDb t = new TestDb(db)) {
             t.insert(20);
-            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r.open();
-            r.syncOnce();
+            replicateOnce(db);
             t.insert(30);
-            r.syncOnce();
-            r.stop(Duration.ofSeconds(5));
+            replicateOnce(db);
             Path out = dir.resolve("restored.db");
             RestoreResult res = restore(new RestoreTarget.Latest(), out);
             assertEquals(TestDb.rows(db), TestDb.rows(out));
@@ -117,9 +131,7 @@ class ReplicateRestoreTest {
             GenerationInfo g = new ReplicaCatalog(replica(), new ReplicaLayout("")).latest().orElseThrow();
             assertTrue(g.segments().stream().mapToInt(s -> s.index()).max().orElse(0) >= 1,
                     "the WAL restarted at least once");
-            Path out = dir.resolve("restored.db");
-            restore(new RestoreTarget.Latest(), out);
-            assertEquals(TestDb.rows(db), TestDb.rows(out));
+            assertRestoresTo(db);
             VerifyReport v = new Verifier(replica(), new ReplicaLayout("")).verify();
             assertTrue(v.ok(), v.toString());
         }
@@ -130,20 +142,10 @@ class ReplicateRestoreTest {
         Path db = dir.resolve("app.db");
         try (TestDb t = new TestDb(db)) {
             t.insert(5);
-            Replicator r1 = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r1.open();
-            r1.syncOnce();
-            String gen = r1.status().generation();
-            r1.stop(Duration.ofSeconds(5));
+            String gen = replicateOnce(db);
             t.insert(5);
-            Replicator r2 = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r2.open();
-            r2.syncOnce();
-            assertEquals(gen, r2.status().generation());
-            r2.stop(Duration.ofSeconds(5));
-            Path out = dir.resolve("restored.db");
-            restore(new RestoreTarget.Latest(), out);
-            assertEquals(TestDb.rows(db), TestDb.rows(out));
+            assertEquals(gen, replicateOnce(db));
+            assertRestoresTo(db);
         }
     }
 
@@ -152,22 +154,12 @@ class ReplicateRestoreTest {
         Path db = dir.resolve("app.db");
         try (TestDb t = new TestDb(db)) {
             t.insert(5);
-            Replicator r1 = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r1.open();
-            r1.syncOnce();
-            String gen = r1.status().generation();
-            r1.stop(Duration.ofSeconds(5));
+            String gen = replicateOnce(db);
             t.insert(5);
             t.exec("PRAGMA wal_checkpoint(TRUNCATE)");
             t.insert(5);
-            Replicator r2 = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r2.open();
-            r2.syncOnce();
-            assertNotEquals(gen, r2.status().generation());
-            r2.stop(Duration.ofSeconds(5));
-            Path out = dir.resolve("restored.db");
-            restore(new RestoreTarget.Latest(), out);
-            assertEquals(TestDb.rows(db), TestDb.rows(out));
+            assertNotEquals(gen, replicateOnce(db));
+            assertRestoresTo(db);
         }
     }
 
@@ -186,9 +178,7 @@ class ReplicateRestoreTest {
         ok.open();
         ok.syncOnce();
         ok.stop(Duration.ofSeconds(5));
-        Path out = dir.resolve("restored.db");
-        restore(new RestoreTarget.Latest(), out);
-        assertEquals(TestDb.rows(db), TestDb.rows(out));
+        assertRestoresTo(db);
     }
 
     @Test
@@ -226,10 +216,7 @@ class ReplicateRestoreTest {
         Path db = dir.resolve("app.db");
         try (TestDb t = new TestDb(db)) {
             t.insert(3);
-            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
-            r.open();
-            r.syncOnce();
-            r.stop(Duration.ofSeconds(5));
+            replicateOnce(db);
         }
         Path out = dir.resolve("exists.db");
         Files.writeString(out, "precious");

@@ -95,8 +95,13 @@ final class WalFixtures {
         if (offset == HDR) {
             return WalPosition.start(header);
         }
-        int o = (int) offset;
-        return new WalPosition(header, offset, new WalChecksum(beInt(wal, o - 8), beInt(wal, o - 4)));
+        return new WalPosition(header, offset, storedChecksumBefore(wal, offset));
+    }
+
+    /** The cumulative checksum SQLite stored in the header of the frame that ends at {@code end}. */
+    static WalChecksum storedChecksumBefore(byte[] wal, long end) {
+        int frameStart = (int) end - (FHDR + beInt(wal, 8));
+        return new WalChecksum(beInt(wal, frameStart + 16), beInt(wal, frameStart + 20));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -505,16 +510,14 @@ final class WalFixtures {
             assertEquals(e.endOffset(), g.endOffset(), () -> "commit " + idx + " end offset");
             assertEquals(e.frames(), g.frameCount(), () -> "commit " + idx + " frame count");
             assertEquals(e.dbSizePages(), g.dbSizePages(), () -> "commit " + idx + " db size");
-            int o = (int) e.endOffset();
-            assertEquals(new WalChecksum(beInt(wal, o - 8), beInt(wal, o - 4)), g.checksum(),
+            assertEquals(storedChecksumBefore(wal, e.endOffset()), g.checksum(),
                     () -> "commit " + idx + " checksum");
         }
         long start = r.scan().start().offset();
         long end = expected.isEmpty() ? start : expected.get(expected.size() - 1).endOffset();
         assertEquals(end, r.scan().end().offset(), "scan end offset");
         if (!expected.isEmpty()) {
-            int o = (int) end;
-            assertEquals(new WalChecksum(beInt(wal, o - 8), beInt(wal, o - 4)), r.scan().end().checksum(),
+            assertEquals(storedChecksumBefore(wal, end), r.scan().end().checksum(),
                     "end position checksum");
         } else {
             assertEquals(r.scan().start(), r.scan().end(), "empty scan must not move");
