@@ -148,6 +148,18 @@ public final class FileReplicaClient implements ReplicaClient {
     }
 
     @Override
+    public void checkWritable() throws IOException {
+        try {
+            Files.createDirectories(root);
+            Path probe = Files.createTempFile(root, ".lifeline-probe-", TMP_SUFFIX);
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("replica directory " + root + " is not writable (" + e
+                    + "): fix its permissions or choose another replica", e);
+        }
+    }
+
+    @Override
     public InputStream get(String key) throws IOException {
         return Files.newInputStream(resolve(key));
     }

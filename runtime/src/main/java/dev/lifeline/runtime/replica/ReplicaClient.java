@@ -41,6 +41,13 @@ public interface ReplicaClient extends Closeable {
         }
     }
 
+    /**
+     * Fails early, with a message naming the replica and the reason, when objects cannot be
+     * written (a read-only directory, a missing bucket). The default assumes it can.
+     */
+    default void checkWritable() throws IOException {
+    }
+
     /** Deletes an object; deleting an absent object is not an error. */
     void delete(String key) throws IOException;
 

@@ -83,6 +83,10 @@ public final class Replicator implements AutoCloseable {
     private Instant lastCommitSeen = Instant.EPOCH;
     private SegmentUpload pending;
     private int consecutiveFailures;
+    /** WAL size and modification time at the last full look, to skip polls that find nothing new. */
+    private long lastWalSize = -1;
+    private long lastWalModified = -1;
+    private long lastFullLookNanos;
 
     // ---- shared with other threads ----
     private volatile boolean stopping;
@@ -125,6 +129,7 @@ public final class Replicator implements AutoCloseable {
             throw new IOException("database " + database + " does not exist or is not a file");
         }
         DbHeader header = DbHeader.read(database);
+        cfg.replica().checkWritable();
         try {
             conn = new ReadLockConnection(database, 5000);
             if (!header.walMode() || !"wal".equalsIgnoreCase(conn.journalMode())) {
@@ -195,7 +200,9 @@ public final class Replicator implements AutoCloseable {
         try {
             while (!stopping) {
                 try {
-                    syncOnce();
+                    if (walMayHaveChanged()) {
+                        syncOnce();
+                    }
                     maybeCheckpoint();
                     backoffMs = 0;
                     consecutiveFailures = 0;
@@ -223,6 +230,32 @@ public final class Replicator implements AutoCloseable {
             publishStatus("stopped");
             stopped.countDown();
         }
+    }
+
+    /**
+     * A cheap stat of the WAL: unchanged size and time mean nothing new to ship. File times can
+     * be coarser than our poll, so a full look still happens at least once a second.
+     */
+    private boolean walMayHaveChanged() {
+        long now = System.nanoTime();
+        if (generation == null || pending != null || now - lastFullLookNanos > 1_000_000_000L) {
+            lastFullLookNanos = now;
+            return true;
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(wal.path(), BasicFileAttributes.class);
+            long size = a.size();
+            long modified = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+            if (size == lastWalSize && modified == lastWalModified) {
+                return false;
+            }
+            lastWalSize = size;
+            lastWalModified = modified;
+        } catch (IOException e) {
+            lastWalSize = -1;
+        }
+        lastFullLookNanos = now;
+        return true;
     }
 
     private void closeConnection() {
