@@ -216,6 +216,13 @@ final class WalFixtures {
             return record();
         }
 
+        /** Runs a statement that is not recorded (a setting, or one that must not write the WAL). */
+        void run(String sql) throws SQLException {
+            try (Statement st = conn.createStatement()) {
+                st.execute(sql);
+            }
+        }
+
         /** Runs an autocommit statement that must not write the WAL (e.g. a checkpoint) and returns its first row. */
         long[] pragmaRow(String sql) throws SQLException {
             try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -343,6 +350,14 @@ final class WalFixtures {
             assertEquals(1, ps.executeUpdate());
         }
         keys.add(next[0]++);
+    }
+
+    /** Inserts a row into t with a key SQLite picks. */
+    static void insertAuto(Connection c, byte[] v) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
+            ps.setBytes(1, v);
+            assertEquals(1, ps.executeUpdate());
+        }
     }
 
     static byte[] blob(Random rnd, int n) {

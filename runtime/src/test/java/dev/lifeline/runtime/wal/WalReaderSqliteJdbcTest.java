@@ -86,6 +86,30 @@ class WalReaderSqliteJdbcTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aWalThatSqliteDeletedOnCloseReadsAsEmpty() throws Exception {
+        Path db = tmp.resolve("gone.db");
+        WalPosition pos;
+        try (WalFixtures.Recorder r = new WalFixtures.Recorder(db, 4096)) {
+            WalFixtures.randomWorkload(r, new java.util.Random(5), 3, false);
+            byte[] wal = r.walBytes();
+            pos = WalFixtures.position(r.current().header(), wal, r.current().commits().get(1).endOffset());
+            Result before = scanAll(r.wal, pos);
+            assertEquals(r.current().commits().size() - 2, before.commits().size());
+        }
+        // the last connection closed: SQLite checkpointed and deleted the WAL
+        Path walPath = WalFixtures.walOf(db);
+        assertFalse(java.nio.file.Files.exists(walPath));
+        WalReader reader = new WalReader(walPath);
+        assertTrue(reader.readHeader().isEmpty());
+        assertEquals(0, reader.size());
+        WalScan s = reader.readTransactions(pos, Long.MAX_VALUE, java.io.OutputStream.nullOutputStream());
+        assertTrue(s.isEmpty());
+        assertEquals(pos, s.end());
+        assertEquals(WalFrameDecoder.Stop.END_OF_INPUT, s.stop());
+        assertFalse(s.moreAvailable());
+    }
+
     @ParameterizedTest(name = "page size {0}")
     @ValueSource(ints = {1024, 4096})
     void aPositionWithTheWrongChecksumReadsNothing(int pageSize) throws Exception {
