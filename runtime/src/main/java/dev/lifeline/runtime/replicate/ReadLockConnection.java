@@ -9,22 +9,39 @@ import java.sql.Statement;
 import java.util.Properties;
 
 /**
- * The replicator's own connection to the database. Between checkpoints it holds a read
- * transaction: SQLite cannot restart the WAL while a reader uses it, and cannot copy frames past
- * the reader's mark into the database, so nothing unshipped is overwritten. It never writes.
+ * The replicator's own connections to the database. One holds a read transaction almost all the
+ * time: while a reader with a mark in the WAL exists, SQLite cannot restart the WAL, and no
+ * checkpoint can copy frames past that mark into the database, so nothing unshipped is
+ * overwritten. The other runs PASSIVE checkpoints while that read lock stays in place. Neither
+ * ever writes.
  */
 final class ReadLockConnection implements AutoCloseable {
 
     private final Connection conn;
+    private final Connection checkpointer;
     private boolean reading;
 
     ReadLockConnection(Path db, int busyTimeoutMs) throws SQLException {
-        this.conn = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), new Properties());
-        try (Statement s = conn.createStatement()) {
-            s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
-            // Our connection must never checkpoint on its own: the engine decides when.
-            s.execute("PRAGMA wal_autocheckpoint = 0");
+        this.conn = open(db, busyTimeoutMs);
+        try {
+            this.checkpointer = open(db, busyTimeoutMs);
+        } catch (SQLException e) {
+            conn.close();
+            throw e;
         }
+    }
+
+    private static Connection open(Path db, int busyTimeoutMs) throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), new Properties());
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
+            // Our connections must never checkpoint on their own: the engine decides when.
+            s.execute("PRAGMA wal_autocheckpoint = 0");
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
     String journalMode() throws SQLException {
@@ -73,21 +90,18 @@ final class ReadLockConnection implements AutoCloseable {
         return reading;
     }
 
-    void busyTimeout(int ms) throws SQLException {
-        try (Statement s = conn.createStatement()) {
-            s.execute("PRAGMA busy_timeout = " + ms);
-        }
-    }
-
-    /** Runs a checkpoint; the read transaction must be released first or it pins the WAL. */
-    CheckpointResult checkpoint(String mode) throws SQLException {
-        if (reading) {
-            throw new IllegalStateException("release the read transaction before checkpointing");
-        }
-        try (Statement s = conn.createStatement();
-             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
-            rs.next();
-            return new CheckpointResult(mode, rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+    /**
+     * Runs a checkpoint from the second connection, waiting at most {@code busyTimeoutMs} for
+     * locks. A PASSIVE one may run while the read lock is held (it then stops at our mark); a
+     * RESTART needs the read lock released, or it waits for us.
+     */
+    CheckpointResult checkpoint(String mode, int busyTimeoutMs) throws SQLException {
+        try (Statement s = checkpointer.createStatement()) {
+            s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
+            try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+                rs.next();
+                return new CheckpointResult(mode, rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+            }
         }
     }
 
@@ -104,7 +118,11 @@ final class ReadLockConnection implements AutoCloseable {
         try {
             releaseRead();
         } finally {
-            conn.close();
+            try {
+                checkpointer.close();
+            } finally {
+                conn.close();
+            }
         }
     }
 }

@@ -129,14 +129,11 @@ public final class Replicator implements AutoCloseable {
             throw new IOException("database " + database + " does not exist or is not a file");
         }
         DbHeader header = DbHeader.read(database);
-        cfg.replica().checkWritable();
         try {
             conn = new ReadLockConnection(database, 5000);
             if (!header.walMode() || !"wal".equalsIgnoreCase(conn.journalMode())) {
                 if (!cfg.convertToWal()) {
                     String mode = conn.journalMode();
-                    conn.close();
-                    conn = null;
                     throw new IOException("database " + database + " is in '" + mode + "' journal mode, not WAL: "
                             + "Lifeline replicates WAL databases only. Switch it with PRAGMA journal_mode=WAL "
                             + "(or pass --convert-to-wal to let Lifeline do it)");
@@ -145,7 +142,12 @@ public final class Replicator implements AutoCloseable {
                 LOG.log(Level.INFO, "switched {0} to WAL journal mode", database);
             }
             conn.holdRead();
-        } catch (SQLException e) {
+            cfg.replica().checkWritable();
+        } catch (SQLException | IOException e) {
+            closeConnection();
+            if (e instanceof IOException io) {
+                throw io;
+            }
             throw new IOException("cannot open " + database + " with SQLite: " + e.getMessage(), e);
         }
         dbFileKey = fileKey();
@@ -516,55 +518,25 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * Starts a new generation: a consistent snapshot first, then the WAL's committed frames as
-     * the first segment of index 0.
+     * the first segments of index 0. The snapshot is stored before any segment, so a crash in
+     * between leaves a generation that restores (to the snapshot) with either tool.
      */
     private void startGeneration(String reason) throws IOException {
         String id = newGenerationId();
         LOG.log(Level.INFO, "{0}: starting generation {1}: {2}", name, id, reason);
         Path tmpDir = database.getParent();
-        SnapshotImage image = new SnapshotBuilder(database, wal, tmpDir).build();
+        SnapshotImage image = new SnapshotBuilder(database, wal, tmpDir, cfg.maxSegmentBytes()).build();
         try {
             Instant now = cfg.clock().instant();
             String genesis = Chain.genesis(id);
             WalCommit last = image.lastCommit();
-            long snapTxid = image.scan() == null ? 0 : image.scan().commits().size();
-            long walOffset = last == null ? 0 : last.endOffset();
-            // The snapshot covers the first segment's commits; its chain value is that segment's.
+            // The snapshot sits at the end of the chunks that will become the first segments.
             String snapChain = genesis;
-            byte[] firstSegmentRaw = null;
-            if (last != null) {
-                firstSegmentRaw = new byte[WalHeader.SIZE + image.walFrames().length];
-                System.arraycopy(image.header().encode(), 0, firstSegmentRaw, 0, WalHeader.SIZE);
-                System.arraycopy(image.walFrames(), 0, firstSegmentRaw, WalHeader.SIZE, image.walFrames().length);
-                snapChain = Chain.link(genesis, id, 0, 0, Chain.sha256Hex(firstSegmentRaw, 0, firstSegmentRaw.length));
+            for (SnapshotImage.Chunk c : image.chunks()) {
+                long offset = c.scan().start().atStart() ? 0 : c.scan().start().offset();
+                snapChain = Chain.link(snapChain, id, 0, offset, c.sha256());
             }
-            Path compressed = Files.createTempFile(tmpDir, "lifeline-snapshot-", ".lz4");
-            try {
-                MessageDigest md = Chain.sha256();
-                long size;
-                try (InputStream in = Files.newInputStream(image.file());
-                     OutputStream out = Lz4.compressingStream(Files.newOutputStream(compressed))) {
-                    byte[] buf = new byte[1 << 16];
-                    size = 0;
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        md.update(buf, 0, n);
-                        out.write(buf, 0, n);
-                        size += n;
-                    }
-                }
-                String host = hostName();
-                GenerationMeta gm = new GenerationMeta(1, id, now, name, host, ProcessHandle.current().pid(),
-                        reason, genesis);
-                SnapshotMeta sm = new SnapshotMeta(1, id, 0, walOffset, snapTxid, now, image.pageSize(),
-                        image.dbPages(), size, HexFormat.of().formatHex(md.digest()), Files.size(compressed),
-                        snapChain);
-                cfg.replica().putIfAbsent(layout.generationMetaKey(id), Json.write(gm));
-                cfg.replica().putIfAbsent(layout.snapshotKey(id, 0), compressed);
-                cfg.replica().putIfAbsent(layout.snapshotMetaKey(id, 0), Json.write(sm));
-            } finally {
-                Files.deleteIfExists(compressed);
-            }
+            uploadSnapshot(id, reason, image, now, genesis, snapChain, last == null ? 0 : last.endOffset());
             generation = id;
             index = 0;
             txid = 0;
@@ -577,13 +549,54 @@ public final class Replicator implements AutoCloseable {
                 indexStarted = false;
             } else {
                 bind(image.header());
-                if (last != null) {
-                    store(prepareSegment(image.scan(), image.walFrames(), now));
-                }
+                shipChunks(image, now);
             }
             publishStatus("replicating");
         } finally {
             Files.deleteIfExists(image.file());
+        }
+    }
+
+    private void uploadSnapshot(String id, String reason, SnapshotImage image, Instant now, String genesis,
+                                String snapChain, long walOffset) throws IOException {
+        Path compressed = Files.createTempFile(database.getParent(), "lifeline-snapshot-", ".lz4");
+        try {
+            MessageDigest md = Chain.sha256();
+            long size = 0;
+            try (InputStream in = Files.newInputStream(image.file());
+                 OutputStream out = Lz4.compressingStream(Files.newOutputStream(compressed))) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                    out.write(buf, 0, n);
+                    size += n;
+                }
+            }
+            GenerationMeta gm = new GenerationMeta(1, id, now, name, hostName(), ProcessHandle.current().pid(),
+                    reason, genesis);
+            SnapshotMeta sm = new SnapshotMeta(1, id, 0, walOffset, image.commitCount(), now, image.pageSize(),
+                    image.dbPages(), size, HexFormat.of().formatHex(md.digest()), Files.size(compressed), snapChain);
+            cfg.replica().putIfAbsent(layout.generationMetaKey(id), Json.write(gm));
+            cfg.replica().putIfAbsent(layout.snapshotKey(id, 0), compressed);
+            cfg.replica().putIfAbsent(layout.snapshotMetaKey(id, 0), Json.write(sm));
+        } finally {
+            Files.deleteIfExists(compressed);
+        }
+    }
+
+    /** Ships the frames the snapshot covers, in exactly the chunks its chain position was computed from. */
+    private void shipChunks(SnapshotImage image, Instant seen) throws IOException {
+        for (SnapshotImage.Chunk c : image.chunks()) {
+            ByteArrayOutputStream frames = new ByteArrayOutputStream();
+            WalScan scan = wal.readTransactions(pos, Long.MAX_VALUE, c.scan().end().offset(), frames);
+            SegmentUpload up = prepareSegment(scan, frames.toByteArray(), seen);
+            if (!up.meta().sha256().equals(c.sha256()) || scan.end().offset() != c.scan().end().offset()) {
+                generation = null;
+                throw new IOException("the WAL of " + database + " changed while generation " + up.meta().generation()
+                        + " started; starting another");
+            }
+            store(up);
         }
     }
 
@@ -595,6 +608,10 @@ public final class Replicator implements AutoCloseable {
     private void maybeCheckpoint() throws IOException {
         if (lifetime == null || pos == null || pending != null) {
             return;
+        }
+        Optional<WalHeader> current = wal.readHeader();
+        if (current.isEmpty() || !current.get().sameLifetime(lifetime)) {
+            return; // the WAL restarted since our pass: the next pass must account for it first
         }
         long frames = pos.frameCount();
         long sinceLast = frames - framesAtLastCheckpoint;
@@ -613,17 +630,22 @@ public final class Replicator implements AutoCloseable {
         shipCommitted();
         CheckpointResult r;
         try {
-            conn.releaseRead();
             if (mode.equals("RESTART")) {
-                // A RESTART checkpoint holds back the host's writers while it waits: keep the wait short.
-                conn.busyTimeout(200);
-            }
-            try {
-                r = conn.checkpoint(mode);
-            } finally {
-                if (mode.equals("RESTART")) {
-                    conn.busyTimeout(5000);
+                // RESTART waits for every reader, ours included, and holds back the host's
+                // writers while it waits: release our lock and keep the wait short.
+                conn.releaseRead();
+                try {
+                    r = conn.checkpoint(mode, 200);
+                } finally {
+                    conn.holdRead();
                 }
+            } else {
+                // PASSIVE with our read lock in place copies only frames up to our mark, all
+                // shipped. Re-taking the lock then moves our mark to the WAL's end; if everything
+                // was copied, SQLite may restart the WAL at the next write, but at most once
+                // before our next pass (our fresh lock blocks copying the new lifetime).
+                r = conn.checkpoint(mode, 1000);
+                conn.releaseRead();
                 conn.holdRead();
             }
         } catch (SQLException e) {

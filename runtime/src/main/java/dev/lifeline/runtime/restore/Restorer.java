@@ -66,6 +66,13 @@ public final class Restorer {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new RestoreException("the directory of output " + out + " does not exist: create it first");
         }
+        for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
+            Path side = Path.of(out + suffix);
+            if (Files.exists(side) && !opt.force()) {
+                throw new RestoreException(side + " exists beside the output: SQLite would replay it into the restored "
+                        + "database. Remove it, choose another path, or pass --force to delete it");
+            }
+        }
         GenerationInfo g = chooseGeneration(opt);
         Plan plan = plan(g, opt.target());
         Path tmp = dir.resolve("." + out.getFileName() + ".lifeline-restore-" + UUID.randomUUID() + ".tmp");
@@ -77,6 +84,7 @@ public final class Restorer {
                 // A stale WAL beside the replaced database would be replayed into the restored one.
                 Files.deleteIfExists(Path.of(out + "-wal"));
                 Files.deleteIfExists(Path.of(out + "-shm"));
+                Files.deleteIfExists(Path.of(out + "-journal"));
             }
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             fsync(dir);

@@ -66,6 +66,15 @@ public final class WalReader {
      *             transaction that is not complete are never written to it
      */
     public WalScan readTransactions(WalPosition from, long maxBytes, OutputStream sink) throws IOException {
+        return readTransactions(from, maxBytes, Long.MAX_VALUE, sink);
+    }
+
+    /**
+     * As {@link #readTransactions(WalPosition, long, OutputStream)}, never reading past the
+     * commit that ends at {@code endLimit}: used to re-read exactly a range read before.
+     */
+    public WalScan readTransactions(WalPosition from, long maxBytes, long endLimit, OutputStream sink)
+            throws IOException {
         WalFrameDecoder decoder = new WalFrameDecoder(from.header(), from.offset(), from.checksum());
         List<WalCommit> commits = new ArrayList<>();
         WalPosition end = from;
@@ -86,6 +95,9 @@ public final class WalReader {
                     end = new WalPosition(from.header(), decoder.offset(), f.checksum());
                     commits.add(new WalCommit(decoder.offset(), f.commitDbSize(), txFrames, f.checksum()));
                     txFrames = 0;
+                    if (end.offset() >= endLimit) {
+                        break;
+                    }
                     if (end.offset() - from.offset() >= maxBytes) {
                         more = true;
                         break;
@@ -95,7 +107,8 @@ public final class WalReader {
         } catch (NoSuchFileException e) {
             return new WalScan(from, from, List.of(), WalFrameDecoder.Stop.END_OF_INPUT, false);
         }
-        return new WalScan(from, end, List.copyOf(commits), more ? null : decoder.stop(), more);
+        boolean limited = end.offset() >= endLimit;
+        return new WalScan(from, end, List.copyOf(commits), more || limited ? null : decoder.stop(), more);
     }
 
     /** Frames of the transaction being read, kept until its commit frame arrives. */

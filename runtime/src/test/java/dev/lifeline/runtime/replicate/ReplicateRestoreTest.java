@@ -74,6 +74,31 @@ class ReplicateRestoreTest {
     }
 
     @Test
+    void aLargeWalAtGenerationStartShipsAsSeveralSegmentsBehindItsSnapshot() throws Exception {
+        Path db = dir.resolve("app.db");
+        try (TestDb t = new TestDb(db)) {
+            t.exec("PRAGMA wal_autocheckpoint=0");
+            t.insert(200);
+            Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()).withMaxSegmentBytes(64 * 1024));
+            r.open();
+            r.syncOnce();
+            assertTrue(r.status().segmentsShipped() > 3, "several segments: " + r.status());
+            t.insert(10);
+            r.syncOnce();
+            r.stop(Duration.ofSeconds(5));
+            VerifyReport v = new Verifier(replica(), new ReplicaLayout("")).verify();
+            assertTrue(v.ok(), v.toString());
+            assertRestoresTo(db);
+            // The snapshot alone (as Litestream would use it after a crash) is the state at its txid.
+            GenerationInfo g = new ReplicaCatalog(replica(), new ReplicaLayout("")).latest().orElseThrow();
+            long snapTxid = g.snapshots().get(0).meta().txid();
+            Path out = dir.resolve("at-snapshot.db");
+            restore(new RestoreTarget.Txid(snapTxid), out);
+            assertEquals(200, TestDb.rows(out).size());
+        }
+    }
+
+    @Test
     void pointInTimeByTxidLandsOnThatCommit() throws Exception {
         Path db = dir.resolve("app.db");
         try (TestDb t = new TestDb(db)) {
