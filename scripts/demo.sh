@@ -35,7 +35,7 @@ trap cleanup EXIT
 for i in $(seq 1 "$TENANTS"); do
   db=""
   for _ in $(seq 1 200); do
-    db=$(find "$DEMO/data/tenants" -name agent.db 2>/dev/null | sort | sed -n "${i}p")
+    db=$(find "$DEMO/data/tenants" -name agent.db 2>/dev/null | sort | sed -n "${i}p" || true)
     [[ -n "$db" ]] && break
     sleep 0.05
   done

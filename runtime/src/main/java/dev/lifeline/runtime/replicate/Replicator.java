@@ -3,6 +3,7 @@ package dev.lifeline.runtime.replicate;
 import dev.lifeline.runtime.catalog.GenerationInfo;
 import dev.lifeline.runtime.catalog.ReplicaCatalog;
 import dev.lifeline.runtime.catalog.SegmentEntry;
+import dev.lifeline.runtime.db.DatabaseFile;
 import dev.lifeline.runtime.db.DbHeader;
 import dev.lifeline.runtime.format.Chain;
 import dev.lifeline.runtime.format.CommitRecord;
@@ -69,6 +70,7 @@ public final class Replicator implements AutoCloseable {
 
     // ---- state owned by the replicating thread ----
     private ReadLockConnection conn;
+    private DatabaseFile dbFile;
     private Object dbFileKey;
     private String generation;
     private int index;
@@ -128,8 +130,11 @@ public final class Replicator implements AutoCloseable {
         if (!Files.isRegularFile(database)) {
             throw new IOException("database " + database + " does not exist or is not a file");
         }
-        DbHeader header = DbHeader.read(database);
+        DbHeader header;
         try {
+            // Opened before our SQLite connections and closed after them: see DatabaseFile.
+            dbFile = new DatabaseFile(database);
+            header = dbFile.readHeader();
             conn = new ReadLockConnection(database, 5000);
             if (!header.walMode() || !"wal".equalsIgnoreCase(conn.journalMode())) {
                 if (!cfg.convertToWal()) {
@@ -268,6 +273,14 @@ public final class Replicator implements AutoCloseable {
                 LOG.log(Level.DEBUG, "closing replicator connection: {0}", e.getMessage());
             }
             conn = null;
+        }
+        if (dbFile != null) {
+            try {
+                dbFile.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing database file: {0}", e.getMessage());
+            }
+            dbFile = null;
         }
     }
 
@@ -420,7 +433,9 @@ public final class Replicator implements AutoCloseable {
                     && written <= tailEnd;
             why = oneRestart
                     ? "the WAL restarted and overwrote frames the replicator had not shipped"
-                    : "the WAL restarted more than once since the replicator last read it";
+                    : String.format("the WAL restarted more than once since the replicator last read it "
+                            + "(salt-1 %08x, checkpoint %d -> salt-1 %08x, checkpoint %d)", lifetime.salt1(),
+                            lifetime.checkpointSeq(), now.salt1(), now.checkpointSeq());
         }
         if (!proven) {
             startGeneration(why);
@@ -525,7 +540,7 @@ public final class Replicator implements AutoCloseable {
         String id = newGenerationId();
         LOG.log(Level.INFO, "{0}: starting generation {1}: {2}", name, id, reason);
         Path tmpDir = database.getParent();
-        SnapshotImage image = new SnapshotBuilder(database, wal, tmpDir, cfg.maxSegmentBytes()).build();
+        SnapshotImage image = new SnapshotBuilder(dbFile, wal, tmpDir, cfg.maxSegmentBytes()).build();
         try {
             Instant now = cfg.clock().instant();
             String genesis = Chain.genesis(id);

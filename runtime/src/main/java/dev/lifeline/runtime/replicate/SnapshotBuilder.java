@@ -1,5 +1,6 @@
 package dev.lifeline.runtime.replicate;
 
+import dev.lifeline.runtime.db.DatabaseFile;
 import dev.lifeline.runtime.db.DbHeader;
 import dev.lifeline.runtime.db.PageWriter;
 import dev.lifeline.runtime.format.Chain;
@@ -9,7 +10,6 @@ import dev.lifeline.runtime.wal.WalReader;
 import dev.lifeline.runtime.wal.WalScan;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +31,12 @@ final class SnapshotBuilder {
 
     private static final int ATTEMPTS = 5;
 
-    private final Path database;
+    private final DatabaseFile database;
     private final WalReader wal;
     private final Path tempDir;
     private final long maxSegmentBytes;
 
-    SnapshotBuilder(Path database, WalReader wal, Path tempDir, long maxSegmentBytes) {
+    SnapshotBuilder(DatabaseFile database, WalReader wal, Path tempDir, long maxSegmentBytes) {
         this.database = database;
         this.wal = wal;
         this.tempDir = tempDir;
@@ -97,21 +97,14 @@ final class SnapshotBuilder {
             }
             Files.deleteIfExists(image);
         }
-        throw new IOException("the WAL of " + database + " kept restarting while a snapshot was taken ("
+        throw new IOException("the WAL of " + database.path() + " kept restarting while a snapshot was taken ("
                 + ATTEMPTS + " attempts)");
     }
 
     private DbHeader copyDatabase(Path image) throws IOException {
-        try (FileChannel in = FileChannel.open(database, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(image, StandardOpenOption.WRITE)) {
-            ByteBuffer hb = ByteBuffer.allocate(DbHeader.SIZE);
-            in.read(hb, 0);
-            DbHeader h = DbHeader.parse(hb.array());
-            long size = in.size();
-            long pos = 0;
-            while (pos < size) {
-                pos += in.transferTo(pos, size - pos, out);
-            }
+        try (FileChannel out = FileChannel.open(image, StandardOpenOption.WRITE)) {
+            DbHeader h = database.readHeader();
+            database.copyTo(out);
             return h;
         }
     }

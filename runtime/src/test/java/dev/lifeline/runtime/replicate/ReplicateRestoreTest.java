@@ -98,6 +98,35 @@ class ReplicateRestoreTest {
         }
     }
 
+    /**
+     * Regression: the snapshot once opened and closed the database file, which drops every POSIX
+     * lock this process holds on it (SQLite's included); a writer process closing its connection
+     * then thought it was the last one and deleted the WAL under the replicator.
+     */
+    @Test
+    void writerProcessesThatCloseDoNotDeleteTheWalUnderTheReplicator() throws Exception {
+        Path db = dir.resolve("cli.db");
+        sqlite3(db, "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, seq INTEGER, payload BLOB);");
+        Replicator r = new Replicator(ReplicatorConfig.defaults(db, replica()));
+        r.open();
+        r.syncOnce();
+        String gen = r.status().generation();
+        for (int i = 1; i <= 5; i++) {
+            sqlite3(db, "INSERT INTO t (seq, payload) VALUES (" + i + ", randomblob(100));");
+            assertTrue(Files.exists(Path.of(db + "-wal")), "the WAL survives the writer's exit");
+            r.syncOnce();
+        }
+        assertEquals(gen, r.status().generation(), "one unbroken generation");
+        r.stop(Duration.ofSeconds(5));
+        assertRestoresTo(db);
+    }
+
+    private static void sqlite3(Path db, String sql) throws Exception {
+        Process p = new ProcessBuilder("sqlite3", db.toString(), sql).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "sqlite3 failed: " + out);
+    }
+
     @Test
     void pointInTimeByTxidLandsOnThatCommit() throws Exception {
         Path db = dir.resolve("app.db");
@@ -145,7 +174,12 @@ class ReplicateRestoreTest {
                 th.start();
                 writers.add(th);
             }
-            Thread.sleep(3000);
+            // Write until the WAL has restarted a few times (disk speed varies: bound it in time).
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Thread.sleep(1500);
+            while (r.status().index() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             stop.set(true);
             for (Thread th : writers) {
                 th.join();
@@ -155,7 +189,8 @@ class ReplicateRestoreTest {
             assertEquals(1, r.status().generationsStarted(), "WAL restarts continued one generation: " + r.status());
             GenerationInfo g = new ReplicaCatalog(replica(), new ReplicaLayout("")).latest().orElseThrow();
             assertTrue(g.segments().stream().mapToInt(s -> s.index()).max().orElse(0) >= 1,
-                    "the WAL restarted at least once");
+                    "the WAL restarted at least once: " + r.status() + " " + g.segments().stream()
+                            .map(s -> s.name()).toList());
             assertRestoresTo(db);
             VerifyReport v = new Verifier(replica(), new ReplicaLayout("")).verify();
             assertTrue(v.ok(), v.toString());
