@@ -41,7 +41,9 @@ for i in $(seq 1 "$TENANTS"); do
   done
   [[ -n "$db" ]] || { echo "the app did not create tenant database #$i" >&2; exit 1; }
   tenant=$(basename "$(dirname "$db")")
-  lifeline replicate --db "$db" --replica "$DEMO/replica/$tenant" >"$DEMO/logs/replicate-$tenant.log" 2>&1 &
+  # java directly (not the shell function) so $! is the replicator itself and SIGTERM reaches it.
+  java -jar "$AGENT_JAR" replicate --db "$db" --replica "$DEMO/replica/$tenant" \
+    >"$DEMO/logs/replicate-$tenant.log" 2>&1 &
   pids+=($!)
   echo "   replicating $db -> $DEMO/replica/$tenant"
 done
