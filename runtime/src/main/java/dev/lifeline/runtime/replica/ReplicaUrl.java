@@ -4,7 +4,11 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
-/** Parses a replica URL into a client: a directory path, or {@code file:///absolute/path}. */
+/**
+ * Parses a replica URL into a client: a directory path, {@code file:///absolute/path}, or
+ * {@code s3://bucket/prefix?endpoint=...&region=...&force-path-style=...&checksum=...}
+ * (see {@link dev.lifeline.runtime.replica.s3.S3Url}).
+ */
 public final class ReplicaUrl {
 
     private ReplicaUrl() {
@@ -19,6 +23,9 @@ public final class ReplicaUrl {
             return new FileReplicaClient(Path.of(url));
         }
         String scheme = url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("s3")) {
+            return dev.lifeline.runtime.replica.s3.S3ReplicaClient.open(url);
+        }
         if (scheme.equals("file")) {
             try {
                 URI uri = new URI(url);
@@ -31,6 +38,6 @@ public final class ReplicaUrl {
             }
         }
         throw new IllegalArgumentException("replica URL scheme '" + scheme + "' is not supported in this build: "
-                + "use a directory path or file:///abs/path");
+                + "use a directory path, file:///abs/path or s3://bucket/prefix");
     }
 }
