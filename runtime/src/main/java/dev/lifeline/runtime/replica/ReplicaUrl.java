@@ -1,13 +1,19 @@
 package dev.lifeline.runtime.replica;
 
+import dev.lifeline.runtime.replica.crypto.EncryptingReplicaClient;
+import dev.lifeline.runtime.replica.crypto.EncryptionOption;
+import dev.lifeline.runtime.replica.crypto.KeyRing;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Parses a replica URL into a client: a directory path, {@code file:///absolute/path}, or
  * {@code s3://bucket/prefix?endpoint=...&region=...&force-path-style=...&checksum=...}
- * (see {@link dev.lifeline.runtime.replica.s3.S3Url}).
+ * (see {@link dev.lifeline.runtime.replica.s3.S3Url}). The URL option {@code encrypt=true}
+ * ({@code file:///abs/path?encrypt=true}, {@code s3://bucket/prefix?encrypt=true}) wraps the client in an
+ * {@link EncryptingReplicaClient} with the keys of {@link KeyRing#fromEnvironment}.
  */
 public final class ReplicaUrl {
 
@@ -15,9 +21,23 @@ public final class ReplicaUrl {
     }
 
     public static ReplicaClient open(String url) {
+        return open(url, System.getenv());
+    }
+
+    /** Like {@link #open(String)}, with the encryption key looked up in {@code env}. */
+    public static ReplicaClient open(String url, Map<String, String> env) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("replica URL is empty: give a directory path or file:///abs/path");
         }
+        EncryptionOption opt = EncryptionOption.parse(url);
+        if (!opt.encrypt()) {
+            return openPlain(opt.url());
+        }
+        KeyRing keys = KeyRing.requireFromEnvironment(env);
+        return new EncryptingReplicaClient(openPlain(opt.url()), keys);
+    }
+
+    private static ReplicaClient openPlain(String url) {
         int colon = url.indexOf("://");
         if (colon < 0) {
             return new FileReplicaClient(Path.of(url));

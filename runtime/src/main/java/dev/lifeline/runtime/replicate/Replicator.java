@@ -13,6 +13,12 @@ import dev.lifeline.runtime.format.Lz4;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.format.SnapshotMeta;
+import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.ship.PendingObject;
+import dev.lifeline.runtime.ship.ReplicaStatus;
+import dev.lifeline.runtime.ship.ReplicaTarget;
+import dev.lifeline.runtime.ship.SegmentSpool;
+import dev.lifeline.runtime.ship.SpoolEntry;
 import dev.lifeline.runtime.wal.WalChecksum;
 import dev.lifeline.runtime.wal.WalCommit;
 import dev.lifeline.runtime.wal.WalFrame;
@@ -71,6 +77,8 @@ public final class Replicator implements AutoCloseable {
     // ---- state owned by the replicating thread ----
     private ReadLockConnection conn;
     private DatabaseFile dbFile;
+    private SegmentSpool spool;
+    private List<ReplicaTarget> targets = List.of();
     private Object dbFileKey;
     private String generation;
     private int index;
@@ -103,8 +111,11 @@ public final class Replicator implements AutoCloseable {
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private final List<ShipListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Segments stored in some replicas but not yet all, by txid, for the ship listeners. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, SegmentMeta> notYetEverywhere =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
 
-    /** Told about each segment once it is durable in the replica (benchmarks, durability waiters). */
+    /** Told about each segment once it is durable in every replica (benchmarks, durability waiters). */
     public interface ShipListener {
         void shipped(SegmentMeta segment, Instant durableAt);
     }
@@ -147,7 +158,7 @@ public final class Replicator implements AutoCloseable {
                 LOG.log(Level.INFO, "switched {0} to WAL journal mode", database);
             }
             conn.holdRead();
-            cfg.replica().checkWritable();
+            openReplicas();
         } catch (SQLException | IOException e) {
             closeConnection();
             if (e instanceof IOException io) {
@@ -159,6 +170,32 @@ public final class Replicator implements AutoCloseable {
         publishStatus("open");
     }
 
+    /**
+     * Opens the spool and one target per replica. A replica that cannot be written now is an
+     * error only when it is the only one: with several, the others carry on and it catches up
+     * from the spool.
+     */
+    private void openReplicas() throws IOException {
+        List<IOException> failures = new ArrayList<>();
+        for (ReplicaClient c : cfg.replicas()) {
+            try {
+                c.checkWritable();
+            } catch (IOException e) {
+                failures.add(e);
+                LOG.log(Level.WARNING, "replica {0} is not writable now: {1}", c.describe(), e.getMessage());
+            }
+        }
+        if (failures.size() == cfg.replicas().size()) {
+            throw failures.get(0);
+        }
+        spool = new SegmentSpool(cfg.effectiveSpoolDir(), cfg.spoolLimitBytes());
+        List<ReplicaTarget> ts = new ArrayList<>();
+        for (int i = 0; i < cfg.replicas().size(); i++) {
+            ts.add(new ReplicaTarget("replica-" + (i + 1), cfg.replicas().get(i), spool, this::storedIn));
+        }
+        targets = List.copyOf(ts);
+    }
+
     /** Starts the replication loop on its own daemon thread. */
     public void start() throws IOException {
         if (conn == null) {
@@ -167,6 +204,9 @@ public final class Replicator implements AutoCloseable {
         Thread t = new Thread(this::loop, "lifeline-replicator-" + name);
         t.setDaemon(true);
         thread = t;
+        for (ReplicaTarget target : targets) {
+            target.start(name);
+        }
         t.start();
     }
 
@@ -227,10 +267,14 @@ public final class Replicator implements AutoCloseable {
             // Ship what is committed before letting go, so a clean stop loses nothing.
             try {
                 syncOnce();
+                awaitDrained(Duration.ofSeconds(10));
             } catch (Exception e) {
                 recordError(e);
-                LOG.log(Level.WARNING, "final sync of {0} failed; the replica may lag the database: {1}",
-                        database, e.getMessage());
+                LOG.log(Level.WARNING, "final sync of {0} failed; the replica may lag the database (the spool "
+                        + "keeps what it has not stored): {1}", database, e.getMessage());
+            }
+            for (ReplicaTarget target : targets) {
+                target.stop();
             }
         } finally {
             closeConnection();
@@ -288,8 +332,8 @@ public final class Replicator implements AutoCloseable {
         lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
         lastErrorAt = Instant.now();
         if (consecutiveFailures <= 3 || consecutiveFailures % 50 == 0) {
-            LOG.log(Level.WARNING, "replicating {0} to {1} failed (attempt {2}): {3}", database,
-                    cfg.replica().describe(), consecutiveFailures, lastError);
+            LOG.log(Level.WARNING, "replicating {0} failed (attempt {1}): {2}", database, consecutiveFailures,
+                    lastError);
         }
         publishStatus("retrying");
     }
@@ -299,6 +343,14 @@ public final class Replicator implements AutoCloseable {
      * Safe to call repeatedly; a failed call leaves the state as it was, so the next call retries.
      */
     public void syncOnce() throws IOException {
+        syncPass();
+        if (thread == null) {
+            // One-shot use has no upload threads: replicas that are behind catch up now, or this fails.
+            drainBacklogs();
+        }
+    }
+
+    private void syncPass() throws IOException {
         if (conn == null) {
             open();
         }
@@ -387,11 +439,14 @@ public final class Replicator implements AutoCloseable {
                 layout.segmentMetaKey(generation, index, offset), Json.write(meta), meta, scan.end(), raw.length);
     }
 
-    /** Stores a segment (data, then metadata) and advances the position only when both are durable. */
+    /**
+     * Stores a segment (data, then metadata) in every replica, or in the spool for the replicas
+     * that are behind, and only then advances the position.
+     */
     private void store(SegmentUpload up) throws IOException {
         pending = up;
-        cfg.replica().putIfAbsent(up.dataKey(), up.compressed());
-        cfg.replica().putIfAbsent(up.metaKey(), up.metaJson());
+        boolean everywhere = publish(up.meta().generation(), up.meta().lastTxid(), up.metaKey(), List.of(
+                PendingObject.ofBytes(up.dataKey(), up.compressed()), PendingObject.ofBytes(up.metaKey(), up.metaJson())));
         pending = null;
         pos = up.end();
         indexStarted = true;
@@ -399,11 +454,117 @@ public final class Replicator implements AutoCloseable {
         chain = up.meta().chain();
         segmentsShipped++;
         bytesShipped += up.compressed().length;
+        lastShipped = Instant.now();
+        if (everywhere) {
+            notifyShipped(up.meta());
+        } else {
+            notYetEverywhere.put(up.meta().lastTxid(), up.meta());
+        }
+    }
+
+    /**
+     * Hands objects to every replica: directly to those that are up to date, through the spool
+     * to those that are behind or fail now. Returns true when every replica has them.
+     *
+     * @throws IOException when a replica is behind and the spool is full: nothing advances, the
+     *                     WAL keeps the frames, and the same objects are offered again later
+     */
+    private boolean publish(String gen, long txid, String segmentMetaKey, List<PendingObject> objects)
+            throws IOException {
+        List<ReplicaTarget> behind = new ArrayList<>();
+        for (ReplicaTarget t : targets) {
+            if (t.hasBacklog()) {
+                behind.add(t);
+                continue;
+            }
+            try {
+                t.storeInline(objects, txid);
+            } catch (IOException | RuntimeException e) {
+                behind.add(t);
+            }
+        }
+        if (behind.isEmpty()) {
+            return true;
+        }
+        if (spool.full()) {
+            throw new IOException("the spool for replicas that are behind is full (" + spool.bytes() + " of "
+                    + spool.limitBytes() + " bytes at " + spool.dir() + "): replication pauses and the WAL keeps "
+                    + "the frames until " + behind.stream().map(t -> t.client().describe()).toList() + " catch up");
+        }
+        SpoolEntry e = spool.append(gen, txid, segmentMetaKey, objects);
+        for (ReplicaTarget t : targets) {
+            if (!behind.contains(t)) {
+                t.skip(e.seq());
+            }
+        }
+        behind.forEach(ReplicaTarget::wake);
+        return false;
+    }
+
+    /** Gives the upload threads a bounded time to empty the spool before a stop. */
+    private void awaitDrained(Duration max) throws IOException {
+        long deadline = System.nanoTime() + max.toNanos();
+        for (ReplicaTarget t : targets) {
+            t.wake();
+        }
+        while (System.nanoTime() < deadline) {
+            boolean behind = false;
+            for (ReplicaTarget t : targets) {
+                behind |= t.hasBacklog();
+            }
+            if (!behind) {
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        throw new IOException("replicas are still behind after " + max.toSeconds() + " s; their backlog stays in "
+                + spool.dir() + " and is sent when replication starts again");
+    }
+
+    /** One-shot use (no threads): replicas that are behind catch up now, or this fails. */
+    private void drainBacklogs() throws IOException {
+        IOException first = null;
+        for (ReplicaTarget t : targets) {
+            try {
+                if (t.hasBacklog()) {
+                    t.drainNow();
+                }
+            } catch (IOException e) {
+                if (first == null) {
+                    first = new IOException("replica " + t.client().describe() + " is behind and still failing; "
+                            + "its backlog is kept in " + spool.dir() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        spool.collect(targets.stream().map(ReplicaTarget::id).toList());
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** A target stored a spooled entry: segments now in every replica are announced. */
+    private void storedIn(ReplicaTarget target, long storedTxid) {
+        long min = Long.MAX_VALUE;
+        for (ReplicaTarget t : targets) {
+            min = Math.min(min, t.status(0).storedTxid());
+        }
+        while (!notYetEverywhere.isEmpty() && notYetEverywhere.firstKey() <= min) {
+            notifyShipped(notYetEverywhere.pollFirstEntry().getValue());
+        }
+        if (thread != null && target != null) {
+            try {
+                spool.collect(targets.stream().map(ReplicaTarget::id).toList());
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "spool collection: {0}", e.getMessage());
+            }
+        }
+    }
+
+    private void notifyShipped(SegmentMeta meta) {
         Instant now = Instant.now();
-        lastShipped = now;
         for (ShipListener l : listeners) {
             try {
-                l.shipped(up.meta(), now);
+                l.shipped(meta, now);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "ship listener failed: {0}", e.toString());
             }
@@ -479,28 +640,66 @@ public final class Replicator implements AutoCloseable {
         return d.offset() + now.frameSize();
     }
 
-    /** Resumes the newest generation if the WAL provably continues it; otherwise says why not. */
+    /**
+     * Resumes the newest generation if every replica can continue it (it ends at the same
+     * segment, or its backlog is in the spool) and the WAL provably continues it; otherwise says
+     * why not, and a new generation starts.
+     */
     private Optional<String> resume() throws IOException {
-        ReplicaCatalog catalog = new ReplicaCatalog(cfg.replica(), layout);
-        Optional<GenerationInfo> latest = catalog.latest();
-        if (latest.isEmpty()) {
+        SegmentMeta head = null;
+        Optional<SpoolEntry> spooled = spool.newestSegmentEntry();
+        if (spooled.isPresent()) {
+            head = Json.read(spool.read(spooled.get(), spooled.get().segmentMetaKey()), SegmentMeta.class);
+        }
+        java.util.Map<ReplicaTarget, SegmentMeta> lastOf = new java.util.HashMap<>();
+        for (ReplicaTarget t : targets) {
+            Optional<GenerationInfo> latest;
+            try {
+                latest = new ReplicaCatalog(t.client(), layout).latest();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "replica {0} cannot be listed now: {1}", t.client().describe(), e.getMessage());
+                continue;
+            }
+            if (latest.isEmpty()) {
+                lastOf.put(t, null);
+                continue;
+            }
+            GenerationInfo g = latest.get();
+            SegmentEntry last = g.lastSegment();
+            if (g.snapshots().isEmpty() || last == null || last.meta() == null) {
+                return Optional.of("generation " + g.id() + " in " + t.client().describe()
+                        + " has no snapshot or no segment with Lifeline metadata to continue from");
+            }
+            lastOf.put(t, last.meta());
+            if (head == null || isAfter(last.meta(), head)) {
+                head = last.meta();
+            }
+        }
+        if (head == null) {
             return Optional.of("the replica has no generation yet");
         }
-        GenerationInfo g = latest.get();
-        SegmentEntry last = g.lastSegment();
-        if (last == null || last.meta() == null) {
-            return Optional.of("generation " + g.id() + " has no segment with Lifeline metadata to continue from");
+        for (ReplicaTarget t : targets) {
+            if (!lastOf.containsKey(t)) {
+                continue; // unreachable now: it catches up from the spool when it returns
+            }
+            SegmentMeta m = lastOf.get(t);
+            boolean atHead = m != null && m.generation().equals(head.generation()) && m.index() == head.index()
+                    && m.offset() == head.offset();
+            if (!atHead && !t.hasBacklog()) {
+                return Optional.of("replica " + t.client().describe() + " is behind the newest generation ("
+                        + head.generation() + ") and the spool does not hold what it misses");
+            }
         }
-        SegmentMeta m = last.meta();
+        SegmentMeta m = head;
         Optional<WalHeader> h = wal.readHeader();
         if (h.isEmpty() || !h.get().saltHex().equals(m.salts()) || h.get().pageSize() != m.pageSize()) {
-            return Optional.of("the WAL changed since generation " + g.id() + " was last written");
+            return Optional.of("the WAL changed since generation " + m.generation() + " was last written");
         }
         WalChecksum end = WalChecksum.parseHex(m.endChecksum());
         if (!lastFrameChecksumIs(h.get(), m.endOffset(), end)) {
-            return Optional.of("the WAL no longer holds the last frame generation " + g.id() + " shipped");
+            return Optional.of("the WAL no longer holds the last frame generation " + m.generation() + " shipped");
         }
-        generation = g.id();
+        generation = m.generation();
         index = m.index();
         lifetime = h.get();
         pos = new WalPosition(h.get(), m.endOffset(), end);
@@ -511,6 +710,16 @@ public final class Replicator implements AutoCloseable {
         LOG.log(Level.INFO, "{0}: resuming generation {1} at index {2}, offset {3}, txid {4}", name, generation,
                 index, pos.offset(), txid);
         return Optional.empty();
+    }
+
+    /** Whether segment {@code a} comes after {@code b}: a newer generation, or later in the same one. */
+    private static boolean isAfter(SegmentMeta a, SegmentMeta b) {
+        if (!a.generation().equals(b.generation())) {
+            Instant ta = a.lastCommit().time();
+            Instant tb = b.lastCommit().time();
+            return ta.isAfter(tb);
+        }
+        return a.index() > b.index() || a.index() == b.index() && a.offset() > b.offset();
     }
 
     private boolean lastFrameChecksumIs(WalHeader h, long endOffset, WalChecksum expected) throws IOException {
@@ -592,9 +801,10 @@ public final class Replicator implements AutoCloseable {
                     reason, genesis);
             SnapshotMeta sm = new SnapshotMeta(1, id, 0, walOffset, image.commitCount(), now, image.pageSize(),
                     image.dbPages(), size, HexFormat.of().formatHex(md.digest()), Files.size(compressed), snapChain);
-            cfg.replica().putIfAbsent(layout.generationMetaKey(id), Json.write(gm));
-            cfg.replica().putIfAbsent(layout.snapshotKey(id, 0), compressed);
-            cfg.replica().putIfAbsent(layout.snapshotMetaKey(id, 0), Json.write(sm));
+            publish(id, image.commitCount(), null, List.of(
+                    PendingObject.ofBytes(layout.generationMetaKey(id), Json.write(gm)),
+                    PendingObject.ofFile(layout.snapshotKey(id, 0), compressed),
+                    PendingObject.ofBytes(layout.snapshotMetaKey(id, 0), Json.write(sm))));
         } finally {
             Files.deleteIfExists(compressed);
         }
@@ -633,6 +843,9 @@ public final class Replicator implements AutoCloseable {
         boolean idle = sinceLast > 0 && Duration.between(lastCommitSeen, cfg.clock().instant())
                 .compareTo(cfg.idleCheckpoint()) >= 0;
         String mode;
+        if (sinceLast <= 0) {
+            return; // nothing new since the last checkpoint: running it again would change nothing
+        }
         if (frames >= cfg.maxCheckpointFrames()) {
             // RESTART, not TRUNCATE: the old frames stay in the file until the new lifetime
             // overwrites them, which is what lets the next pass prove nothing was lost.
@@ -703,8 +916,14 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void publishStatus(String state) {
-        status = new ReplicatorStatus(database.toString(), cfg.replica().describe(), state, generation, index,
+        List<ReplicaStatus> replicas = new ArrayList<>();
+        for (ReplicaTarget t : targets) {
+            replicas.add(t.status(txid));
+        }
+        String describe = cfg.replicas().stream().map(ReplicaClient::describe)
+                .collect(java.util.stream.Collectors.joining(", "));
+        status = new ReplicatorStatus(database.toString(), describe, state, generation, index,
                 pos == null ? 0 : pos.offset(), txid, segmentsShipped, bytesShipped, generationsStarted, checkpoints,
-                lastShipped, lastError, lastErrorAt);
+                lastShipped, lastError, lastErrorAt, List.copyOf(replicas), spool == null ? 0 : spool.bytes());
     }
 }

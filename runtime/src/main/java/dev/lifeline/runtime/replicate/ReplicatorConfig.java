@@ -4,53 +4,94 @@ import dev.lifeline.runtime.replica.ReplicaClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How one database is replicated.
  *
+ * @param replicas            where to; a commit counts as replicated once it is in every one
  * @param pollInterval        how often the WAL is looked at when nothing wakes the replicator
  * @param minCheckpointFrames shipped frames after which a PASSIVE checkpoint runs
  * @param maxCheckpointFrames shipped frames after which a RESTART checkpoint restarts the WAL
  * @param idleCheckpoint      quiet time after which shipped frames are checkpointed anyway
  * @param maxSegmentBytes     a segment ends at the first commit past this many bytes
  * @param convertToWal        whether a database in rollback-journal mode may be switched to WAL
+ * @param spoolDir            the local spool for replicas that are behind (null: beside the database)
+ * @param spoolLimitBytes     when the spool holds this much, replication pauses (the WAL keeps the
+ *                            frames and is not checkpointed) until a replica drains it
  */
-public record ReplicatorConfig(Path database, ReplicaClient replica, String prefix, Duration pollInterval,
+public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, String prefix, Duration pollInterval,
                                long minCheckpointFrames, long maxCheckpointFrames, Duration idleCheckpoint,
-                               long maxSegmentBytes, boolean convertToWal, Clock clock) {
+                               long maxSegmentBytes, boolean convertToWal, Path spoolDir, long spoolLimitBytes,
+                               Clock clock) {
+
+    public ReplicatorConfig {
+        replicas = List.copyOf(replicas);
+        if (replicas.isEmpty()) {
+            throw new IllegalArgumentException("at least one replica is needed");
+        }
+    }
 
     public static ReplicatorConfig defaults(Path database, ReplicaClient replica) {
-        return new ReplicatorConfig(database, replica, "", Duration.ofMillis(10), 1000, 10_000,
-                Duration.ofSeconds(5), 16L << 20, false, Clock.systemUTC());
+        return defaults(database, List.of(replica));
+    }
+
+    public static ReplicatorConfig defaults(Path database, List<ReplicaClient> replicas) {
+        return new ReplicatorConfig(database, replicas, "", Duration.ofMillis(10), 1000, 10_000,
+                Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Clock.systemUTC());
+    }
+
+    /** The first replica (the only one, for a single-replica setup). */
+    public ReplicaClient replica() {
+        return replicas.get(0);
+    }
+
+    /** The spool directory actually used. */
+    public Path effectiveSpoolDir() {
+        if (spoolDir != null) {
+            return spoolDir;
+        }
+        Path db = database.toAbsolutePath().normalize();
+        return db.resolveSibling("." + db.getFileName() + "-lifeline").resolve("spool");
     }
 
     public ReplicatorConfig withPrefix(String p) {
-        return new ReplicatorConfig(database, replica, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, clock);
+        return new ReplicatorConfig(database, replicas, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
     }
 
     public ReplicatorConfig withPollInterval(Duration d) {
-        return new ReplicatorConfig(database, replica, prefix, d, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, clock);
+        return new ReplicatorConfig(database, replicas, prefix, d, minCheckpointFrames, maxCheckpointFrames,
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
     }
 
     public ReplicatorConfig withCheckpointFrames(long min, long max) {
-        return new ReplicatorConfig(database, replica, prefix, pollInterval, min, max, idleCheckpoint,
-                maxSegmentBytes, convertToWal, clock);
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, min, max, idleCheckpoint,
+                maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
     }
 
     public ReplicatorConfig withIdleCheckpoint(Duration d) {
-        return new ReplicatorConfig(database, replica, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, clock);
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
     }
 
     public ReplicatorConfig withMaxSegmentBytes(long n) {
-        return new ReplicatorConfig(database, replica, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, n, convertToWal, clock);
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes, clock);
     }
 
     public ReplicatorConfig withConvertToWal(boolean b) {
-        return new ReplicatorConfig(database, replica, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, clock);
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes, clock);
+    }
+
+    public ReplicatorConfig withSpool(Path dir, long limitBytes) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes, clock);
+    }
+
+    public ReplicatorConfig withClock(Clock c) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, c);
     }
 }
