@@ -11,16 +11,35 @@ import picocli.CommandLine.Option;
 final class ReplicaOptions {
 
     @Option(names = "--replica", required = true, paramLabel = "URL",
-            description = "The replica: a directory path, or a URL such as file:///backups/app.")
-    String url;
+            description = {"The replica: a directory path, file:///abs/path or s3://bucket/prefix[?endpoint=URL"
+                    + "&region=R&force-path-style=true]; add encrypt=true to the query of a file:// or s3:// URL "
+                    + "to encrypt (key from LIFELINE_ENCRYPTION_KEY or LIFELINE_ENCRYPTION_KEY_FILE).",
+                    "replicate and restore take it more than once: replicate writes to every replica; restore "
+                    + "reads the one with the newest data."})
+    java.util.List<String> urls;
 
     @Option(names = "--prefix", paramLabel = "P", defaultValue = "",
             description = "A sub-prefix inside the replica (several databases can share one replica).")
     String prefix;
 
-    /** Opens the replica; an unknown scheme or a bad URL is an {@link IllegalArgumentException} with a user-facing message. */
+    /**
+     * Opens the one replica a command reads; an unknown scheme or a bad URL is an
+     * {@link IllegalArgumentException} with a user-facing message.
+     */
     ReplicaClient open() {
-        return ReplicaUrl.open(url);
+        if (urls.size() > 1) {
+            throw new IllegalArgumentException("this command reads one replica: give --replica once");
+        }
+        return ReplicaUrl.open(urls.get(0));
+    }
+
+    /** Opens every replica given. */
+    java.util.List<ReplicaClient> openAll() {
+        java.util.List<ReplicaClient> out = new java.util.ArrayList<>();
+        for (String u : urls) {
+            out.add(ReplicaUrl.open(u));
+        }
+        return out;
     }
 
     ReplicaLayout layout() {
@@ -50,6 +69,9 @@ final class ReplicaOptions {
     }
 
     static boolean exists(ReplicaClient c) {
+        if (c instanceof dev.lifeline.runtime.replica.crypto.EncryptingReplicaClient e) {
+            return exists(e.inner());
+        }
         return !(c instanceof FileReplicaClient f) || Files.isDirectory(f.root());
     }
 }

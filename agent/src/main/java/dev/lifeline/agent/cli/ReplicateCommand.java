@@ -65,8 +65,12 @@ final class ReplicateCommand extends BaseCommand {
     @Override
     protected int execute() throws Exception {
         validate();
-        ReplicaClient client = closeLater(replica.open());
-        ReplicatorConfig cfg = ReplicatorConfig.defaults(db, client)
+        java.util.List<ReplicaClient> clients = new java.util.ArrayList<>();
+        for (ReplicaClient c : replica.openAll()) {
+            clients.add(closeLater(c));
+        }
+        ReplicaClient client = clients.get(0);
+        ReplicatorConfig cfg = ReplicatorConfig.defaults(db, clients)
                 .withPrefix(replica.layout().prefix())
                 .withPollInterval(pollInterval)
                 .withCheckpointFrames(minCheckpointFrames, maxCheckpointFrames)
@@ -78,9 +82,12 @@ final class ReplicateCommand extends BaseCommand {
             } catch (IOException e) {
                 throw new CliException(Errors.describe(e), LifelineCli.ERROR, e);
             }
-            note("replicating " + db.toAbsolutePath().normalize() + " to " + replica.describe(client)
+            note("replicating " + db.toAbsolutePath().normalize() + " to " + clients.stream()
+                            .map(replica::describe).collect(java.util.stream.Collectors.joining(" and "))
                     + (once ? " (once)" : ", polling every " + pollInterval.toMillis() + " ms"));
-            warnIfLocal(client);
+            if (clients.size() == 1) {
+                warnIfLocal(client);
+            }
             return once ? runOnce(r) : runUntilStopped(r);
         } finally {
             // Idempotent: closes the replicator's connection (also after a failed open) and

@@ -86,8 +86,8 @@ final class RestoreCommand extends BaseCommand {
             o.println("output " + out + " already exists: nothing restored (--if-db-not-exists)");
             return LifelineCli.OK;
         }
-        ReplicaClient client = closeLater(replica.open());
         ReplicaLayout layout = replica.layout();
+        ReplicaClient client = newestOf(replica.openAll(), layout, o);
         if (ifReplicaExists) {
             List<GenerationInfo> gens = ReplicaOptions.exists(client)
                     ? new ReplicaCatalog(client, layout).generations() : List.of();
@@ -143,5 +143,35 @@ final class RestoreCommand extends BaseCommand {
             return LifelineCli.DAMAGED;
         }
         return LifelineCli.OK;
+    }
+
+    /**
+     * With several replicas, the one whose newest generation holds the newest data (a replica
+     * that cannot be read is skipped, and said so).
+     */
+    private ReplicaClient newestOf(List<ReplicaClient> clients, ReplicaLayout layout, PrintWriter o)
+            throws java.io.IOException {
+        if (clients.size() == 1) {
+            return closeLater(clients.get(0));
+        }
+        ReplicaClient best = null;
+        java.time.Instant bestTime = null;
+        for (ReplicaClient c : clients) {
+            closeLater(c);
+            try {
+                java.util.Optional<GenerationInfo> g = new ReplicaCatalog(c, layout).latest();
+                if (g.isPresent() && (bestTime == null || g.get().updated().isAfter(bestTime))) {
+                    best = c;
+                    bestTime = g.get().updated();
+                }
+            } catch (java.io.IOException e) {
+                o.println("replica " + replica.describe(c) + " cannot be read, skipped: " + e.getMessage());
+            }
+        }
+        if (best == null) {
+            return clients.get(0);
+        }
+        o.println("reading " + replica.describe(best) + ": it holds the newest data (" + bestTime + ")");
+        return best;
     }
 }

@@ -182,7 +182,10 @@ public final class Replicator implements AutoCloseable {
                 c.checkWritable();
             } catch (IOException e) {
                 failures.add(e);
-                LOG.log(Level.WARNING, "replica {0} is not writable now: {1}", c.describe(), e.getMessage());
+                if (cfg.replicas().size() > 1) {
+                    LOG.log(Level.WARNING, "replica {0} is not writable now; the others carry on and it catches up "
+                            + "from the spool: {1}", c.describe(), e.getMessage());
+                }
             }
         }
         if (failures.size() == cfg.replicas().size()) {
