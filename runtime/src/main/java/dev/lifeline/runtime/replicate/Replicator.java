@@ -3,6 +3,7 @@ package dev.lifeline.runtime.replicate;
 import dev.lifeline.runtime.catalog.GenerationInfo;
 import dev.lifeline.runtime.catalog.ReplicaCatalog;
 import dev.lifeline.runtime.catalog.SegmentEntry;
+import dev.lifeline.runtime.catalog.SnapshotEntry;
 import dev.lifeline.runtime.db.DatabaseFile;
 import dev.lifeline.runtime.db.DbHeader;
 import dev.lifeline.runtime.format.Chain;
@@ -90,6 +91,15 @@ public final class Replicator implements AutoCloseable {
     private long txid;
     private String chain;
     private long framesAtLastCheckpoint;
+    /**
+     * Set when our last checkpoint copied exactly the frames we had shipped, all of them: the
+     * read lock we took right after then sits at mark 0, so SQLite may restart the WAL once, and
+     * that restart cannot drop a frame we have not shipped.
+     */
+    private boolean restartSafe;
+    /** When this generation's newest snapshot was taken, and the indexes that have one. */
+    private Instant lastSnapshotAt = Instant.EPOCH;
+    private final java.util.Set<Integer> snapshotIndexes = new java.util.HashSet<>();
     private Instant lastCommitSeen = Instant.EPOCH;
     private SegmentUpload pending;
     private int consecutiveFailures;
@@ -388,7 +398,36 @@ public final class Replicator implements AutoCloseable {
             }
         }
         shipCommitted();
+        maybeSnapshot();
         publishStatus("replicating");
+    }
+
+    /**
+     * Takes a new snapshot inside the generation once the interval has passed, so restores
+     * replay short chains and retention can drop old segments. Right after shipping, our read
+     * mark is at or before the shipped position, so the database file holds nothing newer.
+     */
+    private void maybeSnapshot() throws IOException {
+        if (cfg.snapshotInterval() == null || lifetime == null || pos == null || !indexStarted
+                || snapshotIndexes.contains(index)
+                || Duration.between(lastSnapshotAt, cfg.clock().instant()).compareTo(cfg.snapshotInterval()) < 0) {
+            return;
+        }
+        SnapshotImage image = new SnapshotBuilder(dbFile, wal, database.getParent(), cfg.maxSegmentBytes())
+                .buildAt(lifetime, pos.offset());
+        try {
+            Instant now = cfg.clock().instant();
+            try {
+                uploadSnapshot(generation, index, null, image, now, chain, pos.offset(), txid);
+            } catch (ReplicaClient.ObjectExistsException e) {
+                LOG.log(Level.DEBUG, "{0}: index {1} already has a snapshot", name, index);
+            }
+            snapshotIndexes.add(index);
+            lastSnapshotAt = now;
+            LOG.log(Level.INFO, "{0}: snapshot of generation {1} at index {2}, txid {3}", name, generation, index, txid);
+        } finally {
+            Files.deleteIfExists(image.file());
+        }
     }
 
     private void bind(WalHeader h) {
@@ -593,14 +632,15 @@ public final class Replicator implements AutoCloseable {
             // reached the old tail, the tail we read was intact and complete.
             long written = newLifetimeExtent(now);
             Optional<WalHeader> again = wal.readHeader();
-            proven = oneRestart && again.isPresent() && again.get().sameLifetime(now)
-                    && written <= tailEnd;
+            proven = oneRestart && (restartSafe || again.isPresent() && again.get().sameLifetime(now)
+                    && written <= tailEnd);
             why = oneRestart
                     ? "the WAL restarted and overwrote frames the replicator had not shipped"
                     : String.format("the WAL restarted more than once since the replicator last read it "
                             + "(salt-1 %08x, checkpoint %d -> salt-1 %08x, checkpoint %d)", lifetime.salt1(),
                             lifetime.checkpointSeq(), now.salt1(), now.checkpointSeq());
         }
+        restartSafe = false;
         if (!proven) {
             startGeneration(why);
             return false;
@@ -655,6 +695,7 @@ public final class Replicator implements AutoCloseable {
             head = Json.read(spool.read(spooled.get(), spooled.get().segmentMetaKey()), SegmentMeta.class);
         }
         java.util.Map<ReplicaTarget, SegmentMeta> lastOf = new java.util.HashMap<>();
+        java.util.Map<String, GenerationInfo> infoOf = new java.util.HashMap<>();
         for (ReplicaTarget t : targets) {
             Optional<GenerationInfo> latest;
             try {
@@ -668,6 +709,7 @@ public final class Replicator implements AutoCloseable {
                 continue;
             }
             GenerationInfo g = latest.get();
+            infoOf.putIfAbsent(g.id(), g);
             SegmentEntry last = g.lastSegment();
             if (g.snapshots().isEmpty() || last == null || last.meta() == null) {
                 return Optional.of("generation " + g.id() + " in " + t.client().describe()
@@ -710,6 +752,17 @@ public final class Replicator implements AutoCloseable {
         txid = m.lastTxid();
         chain = m.chain();
         framesAtLastCheckpoint = 0;
+        snapshotIndexes.clear();
+        GenerationInfo known = infoOf.get(generation);
+        if (known != null && !known.snapshots().isEmpty()) {
+            known.snapshots().forEach(sn -> snapshotIndexes.add(sn.index()));
+            SnapshotEntry newest = known.snapshots().get(known.snapshots().size() - 1);
+            lastSnapshotAt = newest.meta() != null ? newest.meta().time() : newest.object().modified();
+        } else {
+            // Only the spool knows this generation: do not guess which indexes have snapshots.
+            snapshotIndexes.add(index);
+            lastSnapshotAt = cfg.clock().instant();
+        }
         LOG.log(Level.INFO, "{0}: resuming generation {1} at index {2}, offset {3}, txid {4}", name, generation,
                 index, pos.offset(), txid);
         return Optional.empty();
@@ -763,7 +816,11 @@ public final class Replicator implements AutoCloseable {
                 long offset = c.scan().start().atStart() ? 0 : c.scan().start().offset();
                 snapChain = Chain.link(snapChain, id, 0, offset, c.sha256());
             }
-            uploadSnapshot(id, reason, image, now, genesis, snapChain, last == null ? 0 : last.endOffset());
+            uploadSnapshot(id, 0, reason, image, now, snapChain, last == null ? 0 : last.endOffset(),
+                    image.commitCount());
+            snapshotIndexes.clear();
+            snapshotIndexes.add(0);
+            lastSnapshotAt = now;
             generation = id;
             index = 0;
             txid = 0;
@@ -784,8 +841,12 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    private void uploadSnapshot(String id, String reason, SnapshotImage image, Instant now, String genesis,
-                                String snapChain, long walOffset) throws IOException {
+    /**
+     * Stores a snapshot (and, for a generation's first one, the generation's metadata) in every
+     * replica. {@code reason} is null for a snapshot inside a running generation.
+     */
+    private void uploadSnapshot(String id, int snapIndex, String reason, SnapshotImage image, Instant now,
+                                String snapChain, long walOffset, long snapTxid) throws IOException {
         Path compressed = Files.createTempFile(database.getParent(), "lifeline-snapshot-", ".lz4");
         try {
             MessageDigest md = Chain.sha256();
@@ -800,14 +861,17 @@ public final class Replicator implements AutoCloseable {
                     size += n;
                 }
             }
-            GenerationMeta gm = new GenerationMeta(1, id, now, name, hostName(), ProcessHandle.current().pid(),
-                    reason, genesis);
-            SnapshotMeta sm = new SnapshotMeta(1, id, 0, walOffset, image.commitCount(), now, image.pageSize(),
+            SnapshotMeta sm = new SnapshotMeta(1, id, snapIndex, walOffset, snapTxid, now, image.pageSize(),
                     image.dbPages(), size, HexFormat.of().formatHex(md.digest()), Files.size(compressed), snapChain);
-            publish(id, image.commitCount(), null, List.of(
-                    PendingObject.ofBytes(layout.generationMetaKey(id), Json.write(gm)),
-                    PendingObject.ofFile(layout.snapshotKey(id, 0), compressed),
-                    PendingObject.ofBytes(layout.snapshotMetaKey(id, 0), Json.write(sm))));
+            List<PendingObject> objects = new ArrayList<>();
+            if (reason != null) {
+                GenerationMeta gm = new GenerationMeta(1, id, now, name, hostName(), ProcessHandle.current().pid(),
+                        reason, Chain.genesis(id));
+                objects.add(PendingObject.ofBytes(layout.generationMetaKey(id), Json.write(gm)));
+            }
+            objects.add(PendingObject.ofFile(layout.snapshotKey(id, snapIndex), compressed));
+            objects.add(PendingObject.ofBytes(layout.snapshotMetaKey(id, snapIndex), Json.write(sm)));
+            publish(id, snapTxid, null, objects);
         } finally {
             Files.deleteIfExists(compressed);
         }
@@ -859,6 +923,8 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         shipCommitted();
+        long shippedFrames = pos.frameCount();
+        restartSafe = false;
         CheckpointResult r;
         try {
             if (mode.equals("RESTART")) {
@@ -884,6 +950,7 @@ public final class Replicator implements AutoCloseable {
         }
         checkpoints++;
         framesAtLastCheckpoint = frames;
+        restartSafe = r.complete() && r.logFrames() == shippedFrames;
         LOG.log(Level.DEBUG, "{0}: checkpoint {1}: busy={2} log={3} checkpointed={4}", name, mode, r.busy(),
                 r.logFrames(), r.checkpointedFrames());
     }

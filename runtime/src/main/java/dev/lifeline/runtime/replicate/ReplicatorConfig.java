@@ -19,11 +19,12 @@ import java.util.List;
  * @param spoolDir            the local spool for replicas that are behind (null: beside the database)
  * @param spoolLimitBytes     when the spool holds this much, replication pauses (the WAL keeps the
  *                            frames and is not checkpointed) until a replica drains it
+ * @param snapshotInterval    a new snapshot inside the generation once the newest is this old (null: never)
  */
 public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, String prefix, Duration pollInterval,
                                long minCheckpointFrames, long maxCheckpointFrames, Duration idleCheckpoint,
                                long maxSegmentBytes, boolean convertToWal, Path spoolDir, long spoolLimitBytes,
-                               Clock clock) {
+                               Duration snapshotInterval, Clock clock) {
 
     public ReplicatorConfig {
         replicas = List.copyOf(replicas);
@@ -38,7 +39,7 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
 
     public static ReplicatorConfig defaults(Path database, List<ReplicaClient> replicas) {
         return new ReplicatorConfig(database, replicas, "", Duration.ofMillis(10), 1000, 10_000,
-                Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Clock.systemUTC());
+                Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Duration.ofHours(6), Clock.systemUTC());
     }
 
     /** The first replica (the only one, for a single-replica setup). */
@@ -57,41 +58,47 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
 
     public ReplicatorConfig withPrefix(String p) {
         return new ReplicatorConfig(database, replicas, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withPollInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, d, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withCheckpointFrames(long min, long max) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, min, max, idleCheckpoint,
-                maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
+                maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withIdleCheckpoint(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, clock);
+                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withMaxSegmentBytes(long n) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes, clock);
+                maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withConvertToWal(boolean b) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes, clock);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes, snapshotInterval, clock);
     }
 
     public ReplicatorConfig withSpool(Path dir, long limitBytes) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes, clock);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes, snapshotInterval, clock);
+    }
+
+    public ReplicatorConfig withSnapshotInterval(Duration d) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, d,
+                clock);
     }
 
     public ReplicatorConfig withClock(Clock c) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, c);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, c);
     }
 }

@@ -44,8 +44,23 @@ final class SnapshotBuilder {
     }
 
     SnapshotImage build() throws IOException {
+        return build(null, Long.MAX_VALUE);
+    }
+
+    /**
+     * An image exactly at {@code endLimit} of lifetime {@code expected} (a snapshot inside a
+     * generation, at the position already shipped); fails if the WAL is no longer that lifetime.
+     */
+    SnapshotImage buildAt(WalHeader expected, long endLimit) throws IOException {
+        return build(expected, endLimit);
+    }
+
+    private SnapshotImage build(WalHeader expected, long endLimit) throws IOException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<WalHeader> before = wal.readHeader();
+            if (expected != null && (before.isEmpty() || !before.get().sameLifetime(expected))) {
+                throw new IOException("the WAL restarted before the snapshot could be taken; it is taken later");
+            }
             Path image = Files.createTempFile(tempDir, "lifeline-snapshot-", ".db");
             try {
                 DbHeader dbh = copyDatabase(image);
@@ -65,7 +80,10 @@ final class SnapshotBuilder {
                             if (chunks.isEmpty()) {
                                 md.update(h.encode());
                             }
-                            WalScan scan = wal.readTransactions(pos, maxSegmentBytes, new ApplyingSink(md, pages,
+                            if (pos.offset() >= endLimit) {
+                                break;
+                            }
+                            WalScan scan = wal.readTransactions(pos, maxSegmentBytes, endLimit, new ApplyingSink(md, pages,
                                     h.frameSize()));
                             if (scan.isEmpty()) {
                                 break;
