@@ -60,6 +60,23 @@ final class ReplicateCommand extends BaseCommand {
     @Option(names = "--once", description = "Ship what is committed now, then stop and exit (for scripts and tests).")
     boolean once;
 
+    @Option(names = "--snapshot-interval", paramLabel = "DURATION", defaultValue = "6h",
+            converter = Converters.DurationConverter.class,
+            description = "Take a new snapshot once the newest is this old, so restores replay short chains "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration snapshotInterval;
+
+    @Option(names = "--retention", paramLabel = "DURATION", defaultValue = "24h",
+            converter = Converters.DurationConverter.class,
+            description = "Keep every point of the last DURATION restorable and delete what is older "
+                    + "(default: ${DEFAULT-VALUE}; 0 keeps everything).")
+    Duration retention;
+
+    @Option(names = "--takeover",
+            description = "Take the replicas over even if another Lifeline process holds their lease "
+                    + "(after that process crashed; a live one stops when it notices).")
+    boolean takeover;
+
     private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     @Override
@@ -74,7 +91,10 @@ final class ReplicateCommand extends BaseCommand {
                 .withPrefix(replica.layout().prefix())
                 .withPollInterval(pollInterval)
                 .withCheckpointFrames(minCheckpointFrames, maxCheckpointFrames)
-                .withConvertToWal(convertToWal);
+                .withConvertToWal(convertToWal)
+                .withSnapshotInterval(snapshotInterval)
+                .withRetention(retention.isZero() ? null : retention)
+                .withLease(dev.lifeline.runtime.lease.ReplicaLease.DEFAULT_TTL, takeover);
         Replicator r = new Replicator(cfg);
         try {
             try {

@@ -55,6 +55,19 @@ public final class FileReplicaClient implements ReplicaClient {
 
     @Override
     public List<ObjectInfo> list(String prefix) throws IOException {
+        // A walk can trip over a temporary file that another writer renames away mid-walk.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return listOnce(prefix);
+            } catch (NoSuchFileException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private List<ObjectInfo> listOnce(String prefix) throws IOException {
         // Walk only the deepest directory the prefix names, not the whole replica.
         int slash = prefix.lastIndexOf('/');
         Path dir = slash < 0 ? root : resolve(prefix.substring(0, slash));

@@ -14,7 +14,10 @@ import dev.lifeline.runtime.format.Lz4;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.format.SnapshotMeta;
+import dev.lifeline.runtime.lease.ReplicaLease;
 import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.retention.Retention;
+import dev.lifeline.runtime.retention.RetentionPolicy;
 import dev.lifeline.runtime.ship.PendingObject;
 import dev.lifeline.runtime.ship.ReplicaStatus;
 import dev.lifeline.runtime.ship.ReplicaTarget;
@@ -80,6 +83,10 @@ public final class Replicator implements AutoCloseable {
     private DatabaseFile dbFile;
     private SegmentSpool spool;
     private List<ReplicaTarget> targets = List.of();
+    /** One lease per replica (empty without fencing), and when they were last verified. */
+    private List<ReplicaLease> leases = List.of();
+    private Instant leasesCheckedAt = Instant.EPOCH;
+    private Instant retentionRanAt = Instant.EPOCH;
     private Object dbFileKey;
     private String generation;
     private int index;
@@ -110,6 +117,8 @@ public final class Replicator implements AutoCloseable {
 
     // ---- shared with other threads ----
     private volatile boolean stopping;
+    /** Why this replicator was fenced off (another process took its replicas over), or null. */
+    private volatile String fenced;
     private volatile Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile ReplicatorStatus status;
@@ -177,6 +186,8 @@ public final class Replicator implements AutoCloseable {
             throw new IOException("cannot open " + database + " with SQLite: " + e.getMessage(), e);
         }
         dbFileKey = fileKey();
+        // Not "idle since the epoch": the idle checkpoint waits for a real quiet period.
+        lastCommitSeen = cfg.clock().instant();
         publishStatus("open");
     }
 
@@ -207,6 +218,84 @@ public final class Replicator implements AutoCloseable {
             ts.add(new ReplicaTarget("replica-" + (i + 1), cfg.replicas().get(i), spool, this::storedIn));
         }
         targets = List.copyOf(ts);
+        acquireLeases();
+    }
+
+    /**
+     * Fencing: this process must hold the lease of every replica prefix before it writes, so two
+     * replicators pointed at the same place refuse rather than interleave generations.
+     */
+    private void acquireLeases() throws IOException {
+        if (cfg.leaseTtl() == null) {
+            return;
+        }
+        List<ReplicaLease> ls = new ArrayList<>();
+        try {
+            for (ReplicaTarget t : targets) {
+                ReplicaLease lease = new ReplicaLease(t.client(), layout, name, cfg.clock(), cfg.leaseTtl(),
+                        ReplicaLease.DEFAULT_SKEW);
+                try {
+                    lease.acquire(cfg.takeover());
+                } catch (dev.lifeline.runtime.lease.LeaseHeldException e) {
+                    throw e;
+                } catch (IOException e) {
+                    if (targets.size() == 1) {
+                        throw e;
+                    }
+                    // Unreachable now: its lease is taken before it is written to again.
+                    LOG.log(Level.WARNING, "cannot take the lease of {0} now: {1}", t.client().describe(),
+                            e.getMessage());
+                }
+                ls.add(lease);
+            }
+        } catch (IOException e) {
+            for (ReplicaLease l : ls) {
+                releaseQuietly(l);
+            }
+            throw e;
+        }
+        leases = List.copyOf(ls);
+        leasesCheckedAt = cfg.clock().instant();
+    }
+
+    /**
+     * Before writing, at most once per renewal interval (never while idle, so an idle database
+     * costs no requests): renew our leases, which also proves no other process took them.
+     */
+    private void ensureLeases() throws IOException {
+        if (leases.isEmpty()) {
+            return;
+        }
+        Instant now = cfg.clock().instant();
+        if (Duration.between(leasesCheckedAt, now).compareTo(cfg.leaseTtl().dividedBy(3)) < 0) {
+            return;
+        }
+        for (ReplicaLease l : leases) {
+            try {
+                if (l.held().isEmpty()) {
+                    l.acquire(cfg.takeover());
+                } else {
+                    l.renew();
+                }
+            } catch (dev.lifeline.runtime.lease.LeaseLostException e) {
+                if (e.takenOver()) {
+                    fenced = e.getMessage();
+                    stopping = true;
+                    throw new IOException("fenced: another process took over the replica; this replicator stops: "
+                            + e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
+        leasesCheckedAt = now;
+    }
+
+    private static void releaseQuietly(ReplicaLease l) {
+        try {
+            l.release();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "releasing lease: {0}", e.getMessage());
+        }
     }
 
     /** Starts the replication loop on its own daemon thread. */
@@ -264,6 +353,7 @@ public final class Replicator implements AutoCloseable {
                         syncOnce();
                     }
                     maybeCheckpoint();
+                    maybeEnforceRetention();
                     backoffMs = 0;
                     consecutiveFailures = 0;
                 } catch (Exception e) {
@@ -323,6 +413,12 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void closeConnection() {
+        for (ReplicaLease l : leases) {
+            if (fenced == null) {
+                releaseQuietly(l);
+            }
+        }
+        leases = List.of();
         if (conn != null) {
             try {
                 conn.close();
@@ -513,6 +609,10 @@ public final class Replicator implements AutoCloseable {
      */
     private boolean publish(String gen, long txid, String segmentMetaKey, List<PendingObject> objects)
             throws IOException {
+        if (fenced != null) {
+            throw new IOException("fenced: " + fenced);
+        }
+        ensureLeases();
         List<ReplicaTarget> behind = new ArrayList<>();
         for (ReplicaTarget t : targets) {
             if (t.hasBacklog()) {
@@ -541,6 +641,32 @@ public final class Replicator implements AutoCloseable {
         }
         behind.forEach(ReplicaTarget::wake);
         return false;
+    }
+
+    /**
+     * Every few minutes, deletes what the retention window no longer needs from each replica that
+     * is up to date (one that is behind keeps everything until it has caught up).
+     */
+    private void maybeEnforceRetention() throws IOException {
+        if (cfg.retention() == null || generation == null) {
+            return;
+        }
+        Instant now = cfg.clock().instant();
+        Duration every = cfg.retention().compareTo(Duration.ofMinutes(50)) > 0 ? Duration.ofMinutes(5)
+                : cfg.retention().dividedBy(10);
+        if (Duration.between(retentionRanAt, now).compareTo(every) < 0) {
+            return;
+        }
+        retentionRanAt = now;
+        ensureLeases();
+        Retention retention = new Retention(RetentionPolicy.of(cfg.retention()));
+        for (ReplicaTarget t : targets) {
+            if (t.hasBacklog()) {
+                continue;
+            }
+            Retention.Result r = retention.enforce(t.client(), layout, now, java.util.Set.of(generation));
+            LOG.log(Level.DEBUG, "{0}: retention on {1}: {2}", name, t.client().describe(), r);
+        }
     }
 
     /** Gives the upload threads a bounded time to empty the spool before a stop. */

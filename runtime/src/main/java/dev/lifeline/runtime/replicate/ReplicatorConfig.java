@@ -20,11 +20,17 @@ import java.util.List;
  * @param spoolLimitBytes     when the spool holds this much, replication pauses (the WAL keeps the
  *                            frames and is not checkpointed) until a replica drains it
  * @param snapshotInterval    a new snapshot inside the generation once the newest is this old (null: never)
+ * @param retention           how far back every point stays restorable; older objects are deleted
+ *                            (null: keep everything)
+ * @param leaseTtl            how long this process's lease on each replica lasts without renewal
+ *                            (null: no fencing)
+ * @param takeover            take the replicas' leases even if another process holds them
  */
 public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, String prefix, Duration pollInterval,
                                long minCheckpointFrames, long maxCheckpointFrames, Duration idleCheckpoint,
                                long maxSegmentBytes, boolean convertToWal, Path spoolDir, long spoolLimitBytes,
-                               Duration snapshotInterval, Clock clock) {
+                               Duration snapshotInterval, Duration retention, Duration leaseTtl, boolean takeover,
+                               Clock clock) {
 
     public ReplicatorConfig {
         replicas = List.copyOf(replicas);
@@ -39,7 +45,8 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
 
     public static ReplicatorConfig defaults(Path database, List<ReplicaClient> replicas) {
         return new ReplicatorConfig(database, replicas, "", Duration.ofMillis(10), 1000, 10_000,
-                Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Duration.ofHours(6), Clock.systemUTC());
+                Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Duration.ofHours(6), Duration.ofHours(24), Duration.ofSeconds(30), false,
+                Clock.systemUTC());
     }
 
     /** The first replica (the only one, for a single-replica setup). */
@@ -58,47 +65,66 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
 
     public ReplicatorConfig withPrefix(String p) {
         return new ReplicatorConfig(database, replicas, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withPollInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, d, minCheckpointFrames, maxCheckpointFrames,
-                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withCheckpointFrames(long min, long max) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, min, max, idleCheckpoint,
-                maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withIdleCheckpoint(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withMaxSegmentBytes(long n) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withConvertToWal(boolean b) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes, snapshotInterval, clock);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withSpool(Path dir, long limitBytes) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes, snapshotInterval, clock);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock);
     }
 
     public ReplicatorConfig withSnapshotInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, d,
-                clock);
+                retention, leaseTtl, takeover, clock);
+    }
+
+    public ReplicatorConfig withRetention(Duration window) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, window, leaseTtl, takeover, clock);
+    }
+
+    public ReplicatorConfig withLease(Duration ttl, boolean takeOver) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, ttl, takeOver, clock);
     }
 
     public ReplicatorConfig withClock(Clock c) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, c);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, retention, leaseTtl, takeover, c);
     }
 }

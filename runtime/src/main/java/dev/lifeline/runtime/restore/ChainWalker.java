@@ -88,10 +88,10 @@ public final class ChainWalker {
             String obj = seg.object().key();
             SegmentMeta meta = seg.meta();
             if (seg.index() != currentIndex) {
-                if (seg.index() != currentIndex + 1 && count > 0) {
+                if (seg.index() != currentIndex + 1) {
                     return new Result(txid, lastTime, lastIndex, lastOffset, count, new Problem(obj,
-                            String.format("WAL index %08x is missing (jumps from %08x to %08x)", currentIndex + 1,
-                                    currentIndex, seg.index())), false);
+                            String.format("WAL index %08x is missing (the chain jumps to %08x)", currentIndex + 1,
+                                    seg.index())), false);
                 }
                 if (seg.offset() != 0) {
                     return new Result(txid, lastTime, lastIndex, lastOffset, count, new Problem(obj,

@@ -149,7 +149,9 @@ class MultiReplicaTest {
             assertTrue(r1.status().spoolBytes() > 0, "backlog spooled: " + r1.status());
             b.down.set(false);
             t.insert(5);
-            Replicator r2 = new Replicator(cfg);
+            // b's lease could not be released while it was down: the restarted replicator takes
+            // it over, as an operator would with --takeover after a crash.
+            Replicator r2 = new Replicator(cfg.withLease(Duration.ofSeconds(30), true));
             r2.open();
             r2.syncOnce();
             assertEquals(gen, r2.status().generation(), "the spool lets b continue the same generation");
