@@ -33,30 +33,39 @@ public final class ReplicaCatalog {
     }
 
     public List<String> problems() {
-        return List.copyOf(problems);
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
     }
 
     /** All generations, oldest data first. */
     public List<GenerationInfo> generations() throws IOException {
-        Map<String, List<SnapshotEntry>> snaps = new TreeMap<>();
-        Map<String, List<SegmentEntry>> segs = new TreeMap<>();
         Map<String, ObjectInfo> metas = new HashMap<>();
         for (ObjectInfo o : client.list(layout.metaPrefix())) {
             metas.put(o.key(), o);
         }
+        List<ReplicaLayout.Parsed> parsed = new ArrayList<>();
+        List<ObjectInfo> objects = new ArrayList<>();
         for (ObjectInfo o : client.list(layout.generationsPrefix())) {
             Optional<ReplicaLayout.Parsed> p = layout.parse(o.key());
-            if (p.isEmpty()) {
-                continue;
+            if (p.isPresent()) {
+                parsed.add(p.get());
+                objects.add(o);
             }
-            if (p.get() instanceof ReplicaLayout.Parsed.Snapshot s) {
-                String mk = layout.snapshotMetaKey(s.generation(), s.index());
-                SnapshotMeta meta = metas.containsKey(mk) ? readMeta(mk, SnapshotMeta.class) : null;
+        }
+        // Metadata objects are small and many: read them in parallel (an object store answers
+        // each request in milliseconds, and JSON parsing keeps a core busy).
+        Map<String, Object> loaded = loadAll(parsed, metas);
+        Map<String, List<SnapshotEntry>> snaps = new TreeMap<>();
+        Map<String, List<SegmentEntry>> segs = new TreeMap<>();
+        for (int i = 0; i < parsed.size(); i++) {
+            ObjectInfo o = objects.get(i);
+            if (parsed.get(i) instanceof ReplicaLayout.Parsed.Snapshot s) {
+                SnapshotMeta meta = (SnapshotMeta) loaded.get(layout.snapshotMetaKey(s.generation(), s.index()));
                 snaps.computeIfAbsent(s.generation(), g -> new ArrayList<>())
                         .add(new SnapshotEntry(s.generation(), s.index(), o, meta));
-            } else if (p.get() instanceof ReplicaLayout.Parsed.Segment s) {
-                String mk = layout.segmentMetaKey(s.generation(), s.index(), s.offset());
-                SegmentMeta meta = metas.containsKey(mk) ? readMeta(mk, SegmentMeta.class) : null;
+            } else if (parsed.get(i) instanceof ReplicaLayout.Parsed.Segment s) {
+                SegmentMeta meta = (SegmentMeta) loaded.get(layout.segmentMetaKey(s.generation(), s.index(), s.offset()));
                 segs.computeIfAbsent(s.generation(), g -> new ArrayList<>())
                         .add(new SegmentEntry(s.generation(), s.index(), s.offset(), o, meta));
             }
@@ -77,6 +86,50 @@ public final class ReplicaCatalog {
         return out;
     }
 
+    private Map<String, Object> loadAll(List<ReplicaLayout.Parsed> parsed, Map<String, ObjectInfo> metas)
+            throws IOException {
+        Map<String, Class<?>> wanted = new java.util.LinkedHashMap<>();
+        for (ReplicaLayout.Parsed p : parsed) {
+            if (p instanceof ReplicaLayout.Parsed.Snapshot s) {
+                wanted.put(layout.snapshotMetaKey(s.generation(), s.index()), SnapshotMeta.class);
+            } else if (p instanceof ReplicaLayout.Parsed.Segment s) {
+                wanted.put(layout.segmentMetaKey(s.generation(), s.index(), s.offset()), SegmentMeta.class);
+            }
+        }
+        wanted.keySet().retainAll(metas.keySet());
+        Map<String, Object> out = new java.util.concurrent.ConcurrentHashMap<>();
+        if (wanted.size() < 8) {
+            wanted.forEach((k, t) -> put(out, k, readMeta(k, t)));
+            return out;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "lifeline-catalog");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            wanted.forEach((k, t) -> fs.add(pool.submit(() -> put(out, k, readMeta(k, t)))));
+            for (java.util.concurrent.Future<?> f : fs) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading replica metadata", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("reading replica metadata failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+
+    private static void put(Map<String, Object> out, String key, Object value) {
+        if (value != null) {
+            out.put(key, value);
+        }
+    }
+
     /** The generation with the newest data, if any. */
     public Optional<GenerationInfo> latest() throws IOException {
         List<GenerationInfo> all = generations();
@@ -91,7 +144,9 @@ public final class ReplicaCatalog {
         try {
             return Json.read(client.getBytes(key), type);
         } catch (IOException | RuntimeException e) {
-            problems.add("metadata " + key + " is unreadable: " + e.getMessage());
+            synchronized (problems) {
+                problems.add("metadata " + key + " is unreadable: " + e.getMessage());
+            }
             return null;
         }
     }

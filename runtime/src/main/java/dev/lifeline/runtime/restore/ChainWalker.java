@@ -4,16 +4,13 @@ import dev.lifeline.runtime.catalog.GenerationInfo;
 import dev.lifeline.runtime.catalog.SegmentEntry;
 import dev.lifeline.runtime.format.Chain;
 import dev.lifeline.runtime.format.CommitRecord;
-import dev.lifeline.runtime.format.Lz4;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.replica.ReplicaClient;
 import dev.lifeline.runtime.wal.WalChecksum;
 import dev.lifeline.runtime.wal.WalFrame;
 import dev.lifeline.runtime.wal.WalFrameDecoder;
 import dev.lifeline.runtime.wal.WalHeader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,11 +30,16 @@ public final class ChainWalker {
         /**
          * A whole verified transaction.
          *
-         * @param frames the frame bytes (24-byte header + page each), in WAL order
+         * @param frames where its frames are (24-byte header + page each), in WAL order; valid
+         *               only during the call
          * @return false to stop the walk (the target was reached)
          */
         boolean transaction(SegmentEntry segment, long txid, Instant time, int dbPages, long endOffset,
-                            List<byte[]> frames) throws IOException;
+                            List<FrameRef> frames) throws IOException;
+    }
+
+    /** A verified frame inside a decompressed segment. */
+    public record FrameRef(byte[] data, int offset) {
     }
 
     /** What stopped a walk early: the object, and what is wrong with it. */
@@ -74,6 +76,13 @@ public final class ChainWalker {
                 segs.add(s);
             }
         }
+        try (SegmentPrefetcher prefetch = new SegmentPrefetcher(client, segs, 2, 4)) {
+            return walk(segs, prefetch, fromIndex, startTxid, startChain, visitor);
+        }
+    }
+
+    private Result walk(List<SegmentEntry> segs, SegmentPrefetcher prefetch, int fromIndex, long startTxid,
+                        String startChain, Visitor visitor) throws IOException {
         long txid = startTxid;
         Instant lastTime = null;
         int lastIndex = fromIndex;
@@ -107,15 +116,14 @@ public final class ChainWalker {
                         "gap in the WAL: expected a segment at offset " + expectedOffset + ", found " + seg.offset()),
                         false);
             }
-            byte[] raw;
-            try (InputStream in = Lz4.decompressingStream(client.get(obj))) {
-                raw = in.readAllBytes();
-            } catch (IOException e) {
+            SegmentPrefetcher.Fetched fetched = prefetch.take();
+            if (fetched.error() != null) {
                 return new Result(txid, lastTime, lastIndex, lastOffset, count,
-                        new Problem(obj, "cannot be read or decompressed: " + e.getMessage()), false);
+                        new Problem(obj, "cannot be read or decompressed: " + fetched.error().getMessage()), false);
             }
+            byte[] raw = fetched.raw();
             if (meta != null) {
-                Optional<String> bad = checkMeta(seg, meta, raw, chain, txid);
+                Optional<String> bad = checkMeta(seg, meta, fetched.sha256(), chain, txid);
                 if (bad.isPresent()) {
                     return new Result(txid, lastTime, lastIndex, lastOffset, count, new Problem(obj, bad.get()), false);
                 }
@@ -138,12 +146,13 @@ public final class ChainWalker {
             }
             long walOffset = seg.offset() == 0 ? WalHeader.SIZE : seg.offset();
             WalFrameDecoder dec = new WalFrameDecoder(header, walOffset, checksum);
-            InputStream in = new ByteArrayInputStream(raw, off, raw.length - off);
-            List<byte[]> tx = new ArrayList<>();
+            List<FrameRef> tx = new ArrayList<>();
             int commitNo = 0;
+            int at = off;
             WalFrame f;
-            while ((f = dec.next(in)) != null) {
-                tx.add(dec.frameBytes().clone());
+            while ((f = dec.next(raw, at, raw.length)) != null) {
+                tx.add(new FrameRef(raw, at));
+                at += header.frameSize();
                 if (f.isCommit()) {
                     txid++;
                     Instant time = seg.object().modified();
@@ -189,9 +198,8 @@ public final class ChainWalker {
         return new Result(txid, lastTime, lastIndex, lastOffset, count, null, false);
     }
 
-    private static Optional<String> checkMeta(SegmentEntry seg, SegmentMeta meta, byte[] raw, String chain,
+    private static Optional<String> checkMeta(SegmentEntry seg, SegmentMeta meta, String sha, String chain,
                                               long txid) {
-        String sha = Chain.sha256Hex(raw, 0, raw.length);
         if (!sha.equals(meta.sha256())) {
             return Optional.of("content hash " + sha.substring(0, 16) + "… does not match its metadata ("
                     + meta.sha256().substring(0, 16) + "…): the object was altered or swapped");

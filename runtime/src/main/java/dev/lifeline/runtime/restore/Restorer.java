@@ -73,13 +73,18 @@ public final class Restorer {
                         + "database. Remove it, choose another path, or pass --force to delete it");
             }
         }
+        long t0 = System.nanoTime();
         GenerationInfo g = chooseGeneration(opt);
         Plan plan = plan(g, opt.target());
+        long t1 = System.nanoTime();
         Path tmp = dir.resolve("." + out.getFileName() + ".lifeline-restore-" + UUID.randomUUID() + ".tmp");
         try {
             RestoreResult r = apply(g, plan, tmp, out);
+            long t2 = System.nanoTime();
             check(tmp, opt.integrityCheck());
             fsync(tmp);
+            LOG.log(Level.DEBUG, "restore timings: catalog {0} ms, apply {1} ms, check+fsync {2} ms",
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
             if (opt.force()) {
                 // A stale WAL beside the replaced database would be replayed into the restored one.
                 Files.deleteIfExists(Path.of(out + "-wal"));
@@ -192,7 +197,9 @@ public final class Restorer {
 
     private RestoreResult apply(GenerationInfo g, Plan plan, Path tmp, Path out) throws IOException {
         SnapshotEntry snap = plan.snapshot();
+        long ts = System.nanoTime();
         int pageSize = restoreSnapshot(snap, tmp);
+        LOG.log(Level.DEBUG, "snapshot {0} restored in {1} ms", snap.object().key(), (System.nanoTime() - ts) / 1_000_000);
         // Frames up to the snapshot's own position are already in the image: they are verified
         // but not written again (a partial re-application could move pages back in time).
         int snapIndex = snap.index();
@@ -212,8 +219,8 @@ public final class Restorer {
                         }
                         boolean covered = seg.index() == snapIndex && endOffset <= snapOffset;
                         if (!covered) {
-                            for (byte[] f : frames) {
-                                writer.writeFrame(f, 0);
+                            for (ChainWalker.FrameRef f : frames) {
+                                writer.writeFrame(f.data(), f.offset());
                             }
                             applied[0] += frames.size();
                             dbPages[0] = pages;

@@ -9,6 +9,11 @@ public record WalChecksum(int s1, int s2) {
 
     public static final WalChecksum ZERO = new WalChecksum(0, 0);
 
+    private static final java.lang.invoke.VarHandle LONG_BE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /** Continues this checksum over {@code len} bytes of {@code data} (len is a multiple of 8). */
     public WalChecksum update(boolean bigEndian, byte[] data, int off, int len) {
         if ((len & 7) != 0) {
@@ -17,15 +22,18 @@ public record WalChecksum(int s1, int s2) {
         int a = s1;
         int b = s2;
         int end = off + len;
+        // One 64-bit read per word pair: restore and verify checksum every byte they trust.
         if (bigEndian) {
             for (int i = off; i < end; i += 8) {
-                a += be(data, i) + b;
-                b += be(data, i + 4) + a;
+                long w = (long) LONG_BE.get(data, i);
+                a += (int) (w >>> 32) + b;
+                b += (int) w + a;
             }
         } else {
             for (int i = off; i < end; i += 8) {
-                a += le(data, i) + b;
-                b += le(data, i + 4) + a;
+                long w = (long) LONG_LE.get(data, i);
+                a += (int) w + b;
+                b += (int) (w >>> 32) + a;
             }
         }
         return new WalChecksum(a, b);

@@ -64,10 +64,33 @@ public final class WalFrameDecoder {
             stop = Stop.PARTIAL_FRAME;
             return null;
         }
-        int pgno = WalChecksum.be(frame, 0);
-        int commit = WalChecksum.be(frame, 4);
-        int salt1 = WalChecksum.be(frame, 8);
-        int salt2 = WalChecksum.be(frame, 12);
+        return verify(frame, 0);
+    }
+
+    /**
+     * Verifies the frame at {@code off} of {@code src} in place (no copy), or returns null (see
+     * {@link #stop()}); {@code end} is where the input ends.
+     */
+    public WalFrame next(byte[] src, int off, int end) {
+        if (stop != null) {
+            return null;
+        }
+        if (off == end) {
+            stop = Stop.END_OF_INPUT;
+            return null;
+        }
+        if (end - off < frame.length) {
+            stop = Stop.PARTIAL_FRAME;
+            return null;
+        }
+        return verify(src, off);
+    }
+
+    private WalFrame verify(byte[] frame, int at) {
+        int pgno = WalChecksum.be(frame, at);
+        int commit = WalChecksum.be(frame, at + 4);
+        int salt1 = WalChecksum.be(frame, at + 8);
+        int salt2 = WalChecksum.be(frame, at + 12);
         if (salt1 != header.salt1() || salt2 != header.salt2()) {
             stop = Stop.SALT_MISMATCH;
             return null;
@@ -76,15 +99,15 @@ public final class WalFrameDecoder {
             stop = Stop.INVALID_PAGE_NUMBER;
             return null;
         }
-        WalChecksum c = checksum.update(bigEndian, frame, 0, 8)
-                .update(bigEndian, frame, WalFrame.HEADER_SIZE, header.pageSize());
-        if (c.s1() != WalChecksum.be(frame, 16) || c.s2() != WalChecksum.be(frame, 20)) {
+        WalChecksum c = checksum.update(bigEndian, frame, at, 8)
+                .update(bigEndian, frame, at + WalFrame.HEADER_SIZE, header.pageSize());
+        if (c.s1() != WalChecksum.be(frame, at + 16) || c.s2() != WalChecksum.be(frame, at + 20)) {
             stop = Stop.CHECKSUM_MISMATCH;
             return null;
         }
         WalFrame f = new WalFrame(offset, pgno, commit, c);
         checksum = c;
-        offset += frame.length;
+        offset += header.frameSize();
         return f;
     }
 
