@@ -14,4 +14,13 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
-exec mvn -B -ntp verify "$@"
+mvn -B -ntp verify "$@"
+
+# The baseline is Java 17; the engine and the CLI are also proven on Temurin 25 when it is here.
+jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
+if [[ -n "$jdk25" ]]; then
+  echo "test.sh: runtime and agent tests again on $jdk25"
+  JAVA_HOME="$jdk25" mvn -B -ntp -pl runtime,shim-jdbc,agent surefire:test "$@"
+else
+  echo "test.sh: no Temurin 25 under /usr/lib/jvm: skipped the Java 25 run"
+fi
