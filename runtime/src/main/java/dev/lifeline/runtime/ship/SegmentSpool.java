@@ -37,6 +37,8 @@ public final class SegmentSpool {
     private final long limitBytes;
     private long bytes;
     private long lastSeq;
+    /** Cursors as last written: read on every store, so kept in memory too. */
+    private final java.util.Map<String, Long> cursorCache = new java.util.HashMap<>();
 
     public SegmentSpool(Path dir, long limitBytes) throws IOException {
         this.dir = dir;
@@ -173,12 +175,19 @@ public final class SegmentSpool {
     }
 
     /** The last sequence replica {@code id} has stored (0: none yet). */
-    public long cursor(String id) throws IOException {
-        try {
-            return Long.parseLong(Files.readString(cursors.resolve(id)).trim());
-        } catch (NoSuchFileException e) {
-            return 0;
+    public synchronized long cursor(String id) throws IOException {
+        Long cached = cursorCache.get(id);
+        if (cached != null) {
+            return cached;
         }
+        long c;
+        try {
+            c = Long.parseLong(Files.readString(cursors.resolve(id)).trim());
+        } catch (NoSuchFileException e) {
+            c = 0;
+        }
+        cursorCache.put(id, c);
+        return c;
     }
 
     /** Moves a replica's cursor forward (never back: an inline store and a drain may race). */
@@ -190,6 +199,7 @@ public final class SegmentSpool {
         write(tmp, Long.toString(seq).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         fsync(tmp);
         move(tmp, cursors.resolve(id));
+        cursorCache.put(id, seq);
     }
 
     /** Deletes every entry all of {@code ids} have stored. */
