@@ -85,7 +85,6 @@ public final class Replicator implements AutoCloseable {
     private List<ReplicaTarget> targets = List.of();
     /** One lease per replica (empty without fencing), and when they were last verified. */
     private List<ReplicaLease> leases = List.of();
-    private Instant leasesCheckedAt = Instant.EPOCH;
     private Instant retentionRanAt = Instant.EPOCH;
     private Object dbFileKey;
     private String generation;
@@ -213,12 +212,59 @@ public final class Replicator implements AutoCloseable {
             throw failures.get(0);
         }
         spool = new SegmentSpool(cfg.effectiveSpoolDir(), cfg.spoolLimitBytes());
+        acquireLeases();
         List<ReplicaTarget> ts = new ArrayList<>();
         for (int i = 0; i < cfg.replicas().size(); i++) {
-            ts.add(new ReplicaTarget("replica-" + (i + 1), cfg.replicas().get(i), spool, this::storedIn));
+            LeaseGuard guard = leases.isEmpty() ? null : new LeaseGuard(leases.get(i));
+            ts.add(new ReplicaTarget("replica-" + (i + 1), cfg.replicas().get(i), spool, this::storedIn,
+                    guard == null ? () -> { } : guard::check));
         }
         targets = List.copyOf(ts);
-        acquireLeases();
+    }
+
+    /**
+     * Keeps one replica's lease: renewed before a write at most once per renewal interval (never
+     * while idle, so an idle database costs no requests). A replica that cannot be reached only
+     * falls behind like any failed store; one that another process took over is fenced off.
+     */
+    private final class LeaseGuard {
+        private final ReplicaLease lease;
+        private Instant checkedAt;
+
+        LeaseGuard(ReplicaLease lease) {
+            this.lease = lease;
+            this.checkedAt = cfg.clock().instant();
+        }
+
+        synchronized void check() throws IOException {
+            Instant now = cfg.clock().instant();
+            if (lease.held().isPresent()
+                    && Duration.between(checkedAt, now).compareTo(cfg.leaseTtl().dividedBy(3)) < 0) {
+                return;
+            }
+            try {
+                if (lease.held().isEmpty()) {
+                    lease.acquire(cfg.takeover());
+                } else {
+                    lease.renew();
+                }
+            } catch (dev.lifeline.runtime.lease.LeaseHeldException e) {
+                fenceOff(e);
+            } catch (dev.lifeline.runtime.lease.LeaseLostException e) {
+                if (e.takenOver()) {
+                    fenceOff(e);
+                }
+                throw e;
+            }
+            checkedAt = now;
+        }
+
+        private void fenceOff(IOException e) throws ReplicaTarget.Fenced {
+            fenced = e.getMessage();
+            LOG.log(Level.ERROR, "{0}: another process took over a replica; replication stops: {1}", name,
+                    e.getMessage());
+            throw new ReplicaTarget.Fenced("fenced: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -231,20 +277,19 @@ public final class Replicator implements AutoCloseable {
         }
         List<ReplicaLease> ls = new ArrayList<>();
         try {
-            for (ReplicaTarget t : targets) {
-                ReplicaLease lease = new ReplicaLease(t.client(), layout, name, cfg.clock(), cfg.leaseTtl(),
+            for (ReplicaClient c : cfg.replicas()) {
+                ReplicaLease lease = new ReplicaLease(c, layout, name, cfg.clock(), cfg.leaseTtl(),
                         ReplicaLease.DEFAULT_SKEW);
                 try {
                     lease.acquire(cfg.takeover());
                 } catch (dev.lifeline.runtime.lease.LeaseHeldException e) {
                     throw e;
                 } catch (IOException e) {
-                    if (targets.size() == 1) {
+                    if (cfg.replicas().size() == 1) {
                         throw e;
                     }
                     // Unreachable now: its lease is taken before it is written to again.
-                    LOG.log(Level.WARNING, "cannot take the lease of {0} now: {1}", t.client().describe(),
-                            e.getMessage());
+                    LOG.log(Level.WARNING, "cannot take the lease of {0} now: {1}", c.describe(), e.getMessage());
                 }
                 ls.add(lease);
             }
@@ -255,39 +300,6 @@ public final class Replicator implements AutoCloseable {
             throw e;
         }
         leases = List.copyOf(ls);
-        leasesCheckedAt = cfg.clock().instant();
-    }
-
-    /**
-     * Before writing, at most once per renewal interval (never while idle, so an idle database
-     * costs no requests): renew our leases, which also proves no other process took them.
-     */
-    private void ensureLeases() throws IOException {
-        if (leases.isEmpty()) {
-            return;
-        }
-        Instant now = cfg.clock().instant();
-        if (Duration.between(leasesCheckedAt, now).compareTo(cfg.leaseTtl().dividedBy(3)) < 0) {
-            return;
-        }
-        for (ReplicaLease l : leases) {
-            try {
-                if (l.held().isEmpty()) {
-                    l.acquire(cfg.takeover());
-                } else {
-                    l.renew();
-                }
-            } catch (dev.lifeline.runtime.lease.LeaseLostException e) {
-                if (e.takenOver()) {
-                    fenced = e.getMessage();
-                    stopping = true;
-                    throw new IOException("fenced: another process took over the replica; this replicator stops: "
-                            + e.getMessage(), e);
-                }
-                throw e;
-            }
-        }
-        leasesCheckedAt = now;
     }
 
     private static void releaseQuietly(ReplicaLease l) {
@@ -610,9 +622,9 @@ public final class Replicator implements AutoCloseable {
     private boolean publish(String gen, long txid, String segmentMetaKey, List<PendingObject> objects)
             throws IOException {
         if (fenced != null) {
+            stopping = true;
             throw new IOException("fenced: " + fenced);
         }
-        ensureLeases();
         List<ReplicaTarget> behind = new ArrayList<>();
         for (ReplicaTarget t : targets) {
             if (t.hasBacklog()) {
@@ -658,11 +670,19 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         retentionRanAt = now;
-        ensureLeases();
         Retention retention = new Retention(RetentionPolicy.of(cfg.retention()));
-        for (ReplicaTarget t : targets) {
-            if (t.hasBacklog()) {
+        for (int i = 0; i < targets.size(); i++) {
+            ReplicaTarget t = targets.get(i);
+            if (t.hasBacklog() || t.fenced()) {
                 continue;
+            }
+            if (!leases.isEmpty()) {
+                // Deleting is writing: only while this process still holds the replica.
+                try {
+                    leases.get(i).checkHeld();
+                } catch (IOException e) {
+                    continue;
+                }
             }
             Retention.Result r = retention.enforce(t.client(), layout, now, java.util.Set.of(generation));
             LOG.log(Level.DEBUG, "{0}: retention on {1}: {2}", name, t.client().describe(), r);

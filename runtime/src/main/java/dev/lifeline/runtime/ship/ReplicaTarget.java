@@ -25,10 +25,27 @@ public final class ReplicaTarget {
         void stored(ReplicaTarget target, long txid);
     }
 
+    /**
+     * Verifies, before a write, that this process may still write to the replica (the fencing
+     * lease). A plain IOException means "not reachable now" and is handled like a failed store;
+     * {@link Fenced} means another process took the replica over.
+     */
+    public interface WriteGuard {
+        void check() throws IOException;
+    }
+
+    /** Another process owns the replica now: this target stops writing for good. */
+    public static final class Fenced extends IOException {
+        public Fenced(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final String id;
     private final ReplicaClient client;
     private final SegmentSpool spool;
     private final Listener listener;
+    private final WriteGuard guard;
     private volatile Thread thread;
     private volatile boolean stopping;
     private volatile long storedTxid;
@@ -36,12 +53,18 @@ public final class ReplicaTarget {
     private volatile String lastError;
     private volatile Instant failingSince;
     private volatile long failures;
+    private volatile boolean fenced;
 
     public ReplicaTarget(String id, ReplicaClient client, SegmentSpool spool, Listener listener) {
+        this(id, client, spool, listener, () -> { });
+    }
+
+    public ReplicaTarget(String id, ReplicaClient client, SegmentSpool spool, Listener listener, WriteGuard guard) {
         this.id = id;
         this.client = client;
         this.spool = spool;
         this.listener = listener;
+        this.guard = guard;
     }
 
     public String id() {
@@ -53,6 +76,11 @@ public final class ReplicaTarget {
     }
 
     /** True while this replica has spooled entries it has not stored yet. */
+    /** True once another process took this replica over: nothing more is written to it. */
+    public boolean fenced() {
+        return fenced;
+    }
+
     public boolean hasBacklog() throws IOException {
         return spool.cursor(id) < spool.lastSeq();
     }
@@ -60,6 +88,7 @@ public final class ReplicaTarget {
     /** Stores an entry's objects right now (the caller's thread). */
     public void storeInline(List<PendingObject> objects, long txid) throws IOException {
         try {
+            guard.check();
             for (PendingObject o : objects) {
                 if (o.file() != null) {
                     client.putIfAbsent(o.key(), o.file());
@@ -114,6 +143,9 @@ public final class ReplicaTarget {
     private void drainLoop() {
         long backoff = 0;
         while (!stopping) {
+            if (fenced) {
+                return;
+            }
             try {
                 List<SpoolEntry> batch = spool.after(spool.cursor(id), 64);
                 if (batch.isEmpty()) {
@@ -130,13 +162,20 @@ public final class ReplicaTarget {
             } catch (IOException | RuntimeException e) {
                 backoff = backoff == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoff * 2);
                 long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(sleep));
+                // The replicator wakes us for every entry it spools: that must not cut the backoff
+                // short, or a store answering "slow down" would be retried once per segment.
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleep);
+                long left;
+                while (!stopping && (left = until - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(this, left);
+                }
             }
         }
     }
 
     private void storeEntry(SpoolEntry e) throws IOException {
         try {
+            guard.check();
             for (SpoolObject o : e.objects()) {
                 Path f = spool.file(e, o);
                 if (o.size() > (1 << 20)) {
@@ -166,6 +205,9 @@ public final class ReplicaTarget {
     }
 
     private void recordFailure(Exception e) {
+        if (e instanceof Fenced) {
+            fenced = true;
+        }
         failures++;
         lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
         if (failingSince == null) {
