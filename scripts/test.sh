@@ -19,8 +19,10 @@ mvn -B -ntp verify "$@"
 # The baseline is Java 17; the engine and the CLI are also proven on Temurin 25 when it is here.
 jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
 if [[ -n "$jdk25" ]]; then
-  echo "test.sh: runtime and agent tests again on $jdk25"
-  JAVA_HOME="$jdk25" mvn -B -ntp -pl runtime,shim-jdbc,agent surefire:test "$@"
+  echo "test.sh: runtime and agent tests again on $jdk25 (the long fault-injection runs only on 17)"
+  JAVA_HOME="$jdk25" mvn -B -ntp -pl runtime,shim-jdbc,agent surefire:test \
+    -Dtest='!S3ReplicationFaultsTest,!ReplicaFailureIsolationTest,!FaultyTcpProxyTest' \
+    -Dsurefire.failIfNoSpecifiedTests=false "$@"
 else
   echo "test.sh: no Temurin 25 under /usr/lib/jvm: skipped the Java 25 run"
 fi

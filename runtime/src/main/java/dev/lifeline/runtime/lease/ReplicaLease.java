@@ -166,6 +166,15 @@ public final class ReplicaLease implements AutoCloseable {
                 + " attempts lost a race with other processes; try again");
     }
 
+    /**
+     * The holder ran on this host (same host name) and is gone: no live process has its pid, or
+     * the pid is ours (an earlier incarnation, as in a restarted container where we are pid 1).
+     */
+    private boolean holderDiedHere(LeaseRecord r) {
+        return host.equals(r.host())
+                && (r.pid() == pid || ProcessHandle.of(r.pid()).map(p -> !p.isAlive()).orElse(true));
+    }
+
     private void refuseUnlessFree(Newest n, Instant now, boolean takeover) throws LeaseHeldException {
         if (takeover) {
             return;
@@ -185,6 +194,11 @@ public final class ReplicaLease implements AutoCloseable {
             throw new LeaseHeldException("replica " + where() + " is leased in format " + n.record.format()
                     + " (lease object " + n.info.key() + "), which this version of Lifeline does not know: a newer"
                     + " Lifeline may be using it (" + n.record.describeHolder() + ")." + advice, n.record);
+        }
+        if (!n.record.freeAt(now, skew) && holderDiedHere(n.record)) {
+            // A supervisor restarting us right after a crash should not wait out the TTL: the
+            // holder ran on this host and its process is gone, so nobody can still be writing.
+            return;
         }
         if (!n.record.freeAt(now, skew)) {
             long secs = Math.max(0, Duration.between(now, n.record.expiresAt().plus(skew)).toSeconds());

@@ -169,6 +169,11 @@ public final class Restorer {
                 chosen = s;
             }
         }
+        if (target instanceof RestoreTarget.Txid && chosen != null && chosen.meta() == null) {
+            // Without Lifeline metadata only a walk knows which commit a txid is: start from the
+            // generation's first snapshot (counting the commits of any index before it).
+            chosen = g.snapshots().get(0);
+        }
         if (chosen == null) {
             SnapshotEntry first = g.snapshots().get(0);
             throw new RestoreException(target + " is before the first snapshot of generation " + g.id()
@@ -178,12 +183,15 @@ public final class Restorer {
         long startTxid = 0;
         String startChain = null;
         int snapIndex = chosen.index();
+        SnapshotEntry base = chosen;
         Optional<SegmentEntry> first = g.segments().stream()
                 .filter(s -> s.index() == snapIndex && s.offset() == 0).findFirst();
         if (first.isPresent() && first.get().meta() != null) {
             SegmentMeta m = first.get().meta();
             startTxid = m.firstTxid() - 1;
             startChain = m.prevChain();
+        } else if (base.meta() == null) {
+            startTxid = commitsBefore(g, snapIndex);
         }
         if (target instanceof RestoreTarget.Txid t && chosen.meta() != null) {
             long newest = Math.max(chosen.meta().txid(), g.lastTxid());
@@ -192,7 +200,44 @@ public final class Restorer {
                         + " (txid " + newest + ")");
             }
         }
-        return new Plan(chosen, stopTxid, stopTime, startTxid, startChain);
+        return new Plan(base, stopTxid, stopTime, startTxid, startChain);
+    }
+
+    /**
+     * For replicas without Lifeline metadata (Litestream's), txids count commits from the first
+     * WAL index of the generation, as verify counts them: the commits in the indexes before
+     * {@code index} are counted from their frame headers (no page is applied).
+     */
+    private long commitsBefore(GenerationInfo g, int index) throws IOException {
+        long commits = 0;
+        int frameSize = 0;
+        for (SegmentEntry s : g.segments()) {
+            if (s.index() >= index) {
+                break;
+            }
+            byte[] raw;
+            try (InputStream in = Lz4.decompressingStream(client.get(s.object().key()))) {
+                raw = in.readAllBytes();
+            }
+            int off = 0;
+            if (s.offset() == 0) {
+                if (raw.length < dev.lifeline.runtime.wal.WalHeader.SIZE) {
+                    throw new RestoreException("segment " + s.object().key() + " is too short for a WAL header");
+                }
+                frameSize = dev.lifeline.runtime.wal.WalFrame.HEADER_SIZE
+                        + java.nio.ByteBuffer.wrap(raw, 8, 4).getInt();
+                off = dev.lifeline.runtime.wal.WalHeader.SIZE;
+            }
+            if (frameSize <= dev.lifeline.runtime.wal.WalFrame.HEADER_SIZE) {
+                throw new RestoreException("segment " + s.object().key() + " has no WAL header before it");
+            }
+            for (int f = off; f + frameSize <= raw.length; f += frameSize) {
+                if (java.nio.ByteBuffer.wrap(raw, f + 4, 4).getInt() != 0) {
+                    commits++;
+                }
+            }
+        }
+        return commits;
     }
 
     private RestoreResult apply(GenerationInfo g, Plan plan, Path tmp, Path out) throws IOException {

@@ -1,0 +1,213 @@
+package dev.lifeline.it.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/** REPORT.md from the section JSON files in the output directory. */
+final class Report {
+
+    private Report() {
+    }
+
+    static String markdown(Path dir) throws Exception {
+        StringBuilder b = new StringBuilder("# Lifeline benchmark report\n\n");
+        JsonNode lag = BenchMain.read(dir.resolve("lag.json"));
+        JsonNode cpu = BenchMain.read(dir.resolve("cpu.json"));
+        JsonNode restore = BenchMain.read(dir.resolve("restore.json"));
+        JsonNode env = lag != null ? lag.get("environment") : cpu != null ? cpu.get("environment")
+                : restore != null ? restore.get("environment") : null;
+        if (env != null) {
+            b.append("Machine: ").append(env.path("cpus").asText()).append(" CPUs (").append(env.path("cpuModel").asText())
+                    .append("), ").append(env.path("java").asText()).append(", ").append(env.path("os").asText())
+                    .append("; Litestream ").append(env.path("litestream").asText()).append("; Lifeline engine mode: ")
+                    .append(env.path("lifelineMode").asText())
+                    .append(env.hasNonNull("lifelineJarBuilt") ? " (jar built " + env.path("lifelineJarBuilt").asText() + ")" : "")
+                    .append("; commit ").append(env.path("gitCommit").asText())
+                    .append(".\nEach section lists the date it was measured; all figures of a section come from one run.\n\n");
+        }
+        if (lag != null) {
+            lagSection(b, lag);
+        }
+        if (cpu != null || lag != null) {
+            cpuSection(b, cpu, lag);
+        }
+        if (restore != null) {
+            restoreSection(b, restore);
+        }
+        return b.toString();
+    }
+
+    private static void lagSection(StringBuilder b, JsonNode lag) {
+        JsonNode p = lag.get("parameters");
+        b.append("## Replication lag (commit → segment durable in the replica)\n\n");
+        b.append("Measured ").append(lag.at("/environment/date").asText()).append(". One paced writer, 1 row (")
+                .append(p.path("payloadBytes").asText()).append(" B) per transaction, synchronous=NORMAL; ")
+                .append(p.path("warmupSeconds").asText()).append(" s warm-up then ").append(p.path("measureSeconds").asText())
+                .append(" s measured per run. Every replicator runs as a child process; the lag is measured outside "
+                        + "it the same way for all: the writer records each commit's time and WAL end offset, a watcher "
+                        + "polls the replica's wal directory every ").append(p.path("watcherPollMs").asText())
+                .append(" ms, and a commit is durable when a segment of the same WAL index reaching its offset appears. "
+                        + "Checkpoints are disabled during a run. CPU is the replicator process's user+system time "
+                        + "during the measured window.\n\n");
+        b.append("| tx/s (achieved) | replicator | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | commits | segments "
+                + "| CPU % of a core | load avg | valid |\n");
+        b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        java.util.List<Double> lifelineP99s = new java.util.ArrayList<>();
+        for (JsonNode r : lag.get("runs")) {
+            JsonNode l = r.get("lagMs");
+            b.append("| ").append(r.path("rateTarget").asText()).append(" (").append(r.path("rateAchieved").asText())
+                    .append(") | ").append(r.at("/engine/name").asText()).append(" | ")
+                    .append(num(l.get("p50"))).append(" | ").append(num(l.get("p90"))).append(" | ")
+                    .append(num(l.get("p99"))).append(" | ").append(num(l.get("p99_9"))).append(" | ")
+                    .append(num(l.get("max"))).append(" | ").append(l.path("count").asText())
+                    .append(l.path("notDurableWithinBound").asLong() > 0
+                            ? " (" + l.path("notDurableWithinBound").asText() + " not durable in 20 s)" : "")
+                    .append(" | ").append(r.path("segmentsInWindow").asText()).append(" | ")
+                    .append(r.path("cpuPercentOfOneCore").asText()).append(" | ")
+                    .append(r.path("loadAverageBefore").asText()).append("→").append(r.path("loadAverageAfter").asText())
+                    .append(" | ")
+                    .append(r.path("valid").asBoolean() ? "yes" : "NO: " + r.path("anomalies").toString())
+                    .append(r.path("negativeLags").asLong() > 0 ? " (writer stalled: " + r.path("negativeLags").asText()
+                            + " commits timed after their segment appeared; max writer delay "
+                            + r.path("writerMaxBehindMs").asText() + " ms)" : "").append(" |\n");
+            if (r.at("/engine/kind").asText().equals("lifeline") && r.path("rateTarget").asInt() == 2000
+                    && l.get("p99") != null && !l.get("p99").isNull()) {
+                lifelineP99s.add(l.get("p99").asDouble());
+            }
+        }
+        summary(b, lag);
+        b.append("\nThe load average (1 min, before→after the run) shows other work on the machine: the CPUs are "
+                + "shared, so figures taken under load are pessimistic for whichever replicator ran then.\n");
+        b.append("\nEngines: ");
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        for (JsonNode r : lag.get("runs")) {
+            if (seen.add(r.at("/engine/name").asText())) {
+                b.append("\n- `").append(r.at("/engine/name").asText()).append("`: ")
+                        .append(r.at("/engine/description").asText());
+            }
+        }
+        b.append("\n\n");
+        if (!lifelineP99s.isEmpty()) {
+            double[] v = lifelineP99s.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double med = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            b.append("Target: Lifeline p99 ≤ 50 ms at 2,000 tx/s → measured ").append(Stats.round(med)).append(" ms")
+                    .append(v.length > 1 ? " (median of " + v.length + " runs: " + lifelineP99s + ")" : "").append(": ")
+                    .append(med <= 50 ? "**met**" : "**NOT met**").append(".\n\n");
+        }
+    }
+
+    /** With several repetitions: the median of each figure across them, per replicator and rate. */
+    private static void summary(StringBuilder b, JsonNode lag) {
+        if (lag.at("/parameters/repetitions").asInt(1) <= 1) {
+            return;
+        }
+        java.util.Map<String, java.util.List<JsonNode>> groups = new java.util.LinkedHashMap<>();
+        for (JsonNode r : lag.get("runs")) {
+            groups.computeIfAbsent(r.path("rateTarget").asText() + "|" + r.at("/engine/name").asText(),
+                    k -> new java.util.ArrayList<>()).add(r);
+        }
+        b.append("\nMedian over the ").append(lag.at("/parameters/repetitions").asText())
+                .append(" repetitions (runs interleaved):\n\n| tx/s | replicator | p50 ms | p99 ms | max ms | CPU % of a core |\n"
+                        + "|---:|---|---:|---:|---:|---:|\n");
+        for (java.util.Map.Entry<String, java.util.List<JsonNode>> e : groups.entrySet()) {
+            String[] k = e.getKey().split("\\|");
+            b.append("| ").append(k[0]).append(" | ").append(k[1]).append(" | ")
+                    .append(median(e.getValue(), "/lagMs/p50")).append(" | ").append(median(e.getValue(), "/lagMs/p99"))
+                    .append(" | ").append(median(e.getValue(), "/lagMs/max")).append(" | ")
+                    .append(median(e.getValue(), "/cpuPercentOfOneCore")).append(" |\n");
+        }
+    }
+
+    private static String median(java.util.List<JsonNode> runs, String ptr) {
+        double[] v = runs.stream().map(r -> r.at(ptr)).filter(n -> n.isNumber()).mapToDouble(JsonNode::asDouble)
+                .sorted().toArray();
+        if (v.length == 0) {
+            return "—";
+        }
+        double m = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return String.valueOf(Stats.round(m));
+    }
+
+    private static void cpuSection(StringBuilder b, JsonNode cpu, JsonNode lag) {
+        b.append("## Replicator CPU\n\n");
+        if (cpu != null) {
+            b.append("Idle database (measured ").append(cpu.at("/environment/date").asText()).append("): ")
+                    .append(cpu.at("/parameters/idleSeconds").asText()).append(" s with no writes, after ")
+                    .append(cpu.at("/parameters/settleSeconds").asText()).append(" s settling; ")
+                    .append(cpu.at("/parameters/source").asText()).append(".\n\n");
+            b.append("| replicator | CPU ms (idle window) | ms CPU per s | % of a core | RSS MB |\n|---|---:|---:|---:|---:|\n");
+            for (JsonNode r : cpu.get("runs")) {
+                b.append("| ").append(r.at("/engine/name").asText()).append(" | ").append(r.path("cpuMs").asText())
+                        .append(" | ").append(r.path("cpuMsPerSecond").asText()).append(" | ")
+                        .append(r.path("cpuPercentOfOneCore").asText()).append(" | ")
+                        .append(r.path("rssKb").asLong() / 1024).append(" |\n");
+            }
+            b.append('\n');
+        }
+        if (lag != null) {
+            b.append("While writing (from the lag runs, measured window):\n\n| replicator | tx/s | CPU ms | % of a core |\n|---|---:|---:|---:|\n");
+            for (JsonNode r : lag.get("runs")) {
+                b.append("| ").append(r.at("/engine/name").asText()).append(" | ").append(r.path("rateTarget").asText())
+                        .append(" | ").append(r.path("cpuMs").asText()).append(" | ")
+                        .append(r.path("cpuPercentOfOneCore").asText()).append(" |\n");
+            }
+            b.append('\n');
+        }
+    }
+
+    private static void restoreSection(StringBuilder b, JsonNode r) {
+        JsonNode p = r.get("parameters");
+        JsonNode build = r.get("build");
+        b.append("## Restore of a large database\n\n");
+        b.append("Measured ").append(r.at("/environment/date").asText()).append(". Database ")
+                .append(mb(build.path("finalDbBytes").asLong())).append(" MB (target ").append(p.path("targetSizeMb").asText())
+                .append(" MB, ").append(build.path("rows").asText()).append(" rows of ~1 KB), snapshot taken by Lifeline, then ")
+                .append(p.path("transactionsAfterSnapshot").asText()).append(" single-row update transactions over random "
+                        + "rows (")
+                .append(build.has("transactionsAfterNewestSnapshot")
+                        ? build.path("transactionsAfterNewestSnapshot").asText() + " of them after the newest snapshot of the newest of "
+                        + build.path("generations").asText() + " generation(s): that is what a restore replays"
+                        : "generations not recorded")
+                .append("), replicated by Lifeline into ").append(build.path("walSegments").asText())
+                .append(" WAL segments over ").append(build.path("walIndexes").asText()).append(" WAL indexes (replica: ")
+                .append(mb(build.path("replicaLz4Bytes").asLong())).append(" MB of LZ4 objects). The same replica is restored by "
+                        + "each tool as a process (wall time, best of ").append(p.path("repetitions").asText())
+                .append("; warm page cache); every output is checked row by row against the source. `cp` copies the final, "
+                        + "checkpointed database file. Lifeline mode: ").append(p.path("lifelineMode").asText()).append(".\n\n");
+        b.append("| restore | seconds | × Litestream | × cp |\n|---|---:|---:|---:|\n");
+        JsonNode res = r.get("results");
+        double ls = res.at("/litestream/best").asDouble();
+        double cp = res.at("/cp/best").asDouble();
+        for (Iterator<Map.Entry<String, JsonNode>> it = res.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            double s = e.getValue().path("best").asDouble();
+            String label = switch (e.getKey()) {
+                case "lifeline-full" -> "Lifeline (default: PRAGMA integrity_check)";
+                case "lifeline-quick" -> "Lifeline `--integrity-check quick`";
+                case "lifeline-none" -> "Lifeline `--integrity-check none`";
+                case "litestream" -> "`litestream restore` 0.3.13";
+                case "cp" -> "`cp` of the final file";
+                default -> e.getKey();
+            };
+            b.append("| ").append(label).append(" | ").append(s).append(" | ").append(Stats.round(s / ls)).append(" | ")
+                    .append(Stats.round(s / cp)).append(" |\n");
+        }
+        double full = res.at("/lifeline-full/best").asDouble();
+        b.append("\nTargets: Lifeline ≤ 0.5× Litestream → ").append(Stats.round(full / ls)).append("× (")
+                .append(full / ls <= 0.5 ? "**met**" : "**NOT met**").append(", default integrity check); ≤ 3× cp → ")
+                .append(Stats.round(full / cp)).append("× (").append(full / cp <= 3 ? "**met**" : "**NOT met**")
+                .append("). Build: ").append(build.path("buildSeconds").asText()).append(" s insert, ")
+                .append(build.path("snapshotSeconds").asText()).append(" s to the first snapshot, ")
+                .append(build.path("updateSeconds").asText()).append(" s for the updates.\n\n");
+    }
+
+    private static String num(JsonNode n) {
+        return n == null || n.isNull() ? "—" : n.asText();
+    }
+
+    private static long mb(long bytes) {
+        return Math.round(bytes / 1048576.0);
+    }
+}
