@@ -1047,10 +1047,6 @@ public final class Replicator implements AutoCloseable {
         if (lifetime == null || pos == null || pending != null) {
             return;
         }
-        Optional<WalHeader> current = wal.readHeader();
-        if (current.isEmpty() || !current.get().sameLifetime(lifetime)) {
-            return; // the WAL restarted since our pass: the next pass must account for it first
-        }
         long frames = pos.frameCount();
         long sinceLast = frames - framesAtLastCheckpoint;
         boolean idle = sinceLast > 0 && Duration.between(lastCommitSeen, cfg.clock().instant())
@@ -1066,6 +1062,12 @@ public final class Replicator implements AutoCloseable {
         } else if (sinceLast >= cfg.minCheckpointFrames() || idle) {
             mode = "PASSIVE";
         } else {
+            return;
+        }
+        // Only now read the header (an idle loop must cost no file opens): if the WAL restarted
+        // since our pass, that pass must account for it first.
+        Optional<WalHeader> current = wal.readHeader();
+        if (current.isEmpty() || !current.get().sameLifetime(lifetime)) {
             return;
         }
         shipCommitted();
