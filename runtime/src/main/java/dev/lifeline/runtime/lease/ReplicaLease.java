@@ -167,12 +167,12 @@ public final class ReplicaLease implements AutoCloseable {
     }
 
     /**
-     * The holder ran on this host (same host name) and is gone: no live process has its pid, or
-     * the pid is ours (an earlier incarnation, as in a restarted container where we are pid 1).
+     * The holder ran on this host (same host name) and no live process has its pid. (A holder
+     * with our own pid may be another lease in this very process, so that is never assumed dead.)
      */
     private boolean holderDiedHere(LeaseRecord r) {
-        return host.equals(r.host())
-                && (r.pid() == pid || ProcessHandle.of(r.pid()).map(p -> !p.isAlive()).orElse(true));
+        return host.equals(r.host()) && r.pid() != pid
+                && ProcessHandle.of(r.pid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     private void refuseUnlessFree(Newest n, Instant now, boolean takeover) throws LeaseHeldException {

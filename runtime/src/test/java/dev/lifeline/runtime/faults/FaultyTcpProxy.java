@@ -401,7 +401,13 @@ public final class FaultyTcpProxy implements AutoCloseable {
                 out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             }
-            forwardBody(req, in, null); // read and discard
+            try {
+                forwardBody(req, in, null); // read and discard
+            } catch (IOException | RuntimeException e) {
+                // The client gave up before hearing the error: it is still owed to a later request.
+                pendingErrors.add(err);
+                throw e;
+            }
             String requestId = String.format("FAULTY%010d", errorsServed.incrementAndGet());
             errorsByMethod.computeIfAbsent(req.method, m -> new AtomicLong()).incrementAndGet();
             String resource = req.target.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
