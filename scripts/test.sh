@@ -20,7 +20,9 @@ mvn -B -ntp verify "$@"
 jdk25=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
 if [[ -n "$jdk25" ]]; then
   echo "test.sh: runtime and agent tests again on $jdk25 (the long fault-injection runs only on 17)"
-  JAVA_HOME="$jdk25" mvn -B -ntp -pl runtime,shim-jdbc,agent surefire:test \
+  # The full lifecycle (not surefire:test alone), so the modules resolve each other inside the
+  # reactor and never from whatever an earlier `mvn install` left in ~/.m2.
+  JAVA_HOME="$jdk25" mvn -B -ntp -pl runtime,shim-jdbc,agent verify \
     -Dtest='!S3ReplicationFaultsTest,!ReplicaFailureIsolationTest,!FaultyTcpProxyTest' \
     -Dsurefire.failIfNoSpecifiedTests=false "$@"
 else
