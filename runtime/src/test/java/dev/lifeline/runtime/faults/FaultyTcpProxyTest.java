@@ -189,7 +189,16 @@ class FaultyTcpProxyTest {
         put("k", "v");
         int port = proxy.port();
         proxy.refuse();
-        assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close());
+        // The listening socket closes on the proxy's own thread: allow it a moment.
+        boolean refused = false;
+        for (int i = 0; i < 100 && !refused; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                Thread.sleep(20);
+            } catch (ConnectException expected) {
+                refused = true;
+            }
+        }
+        assertTrue(refused, "connections to port " + port + " are refused during the outage");
         SdkClientException e = assertThrows(SdkClientException.class, () -> get("k"));
         assertTrue(String.valueOf(e.getMessage()).toLowerCase().contains("refused"), e.getMessage());
         proxy.pass();
