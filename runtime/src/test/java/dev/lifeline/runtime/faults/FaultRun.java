@@ -14,6 +14,7 @@ import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.replica.FileReplicaClient;
 import dev.lifeline.runtime.replica.ObjectInfo;
 import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.replica.s3.S3ProxyServer;
 import dev.lifeline.runtime.replica.s3.S3ReplicaClient;
 import dev.lifeline.runtime.replicate.Replicator;
 import dev.lifeline.runtime.replicate.ReplicatorConfig;
@@ -57,7 +58,7 @@ final class FaultRun implements AutoCloseable {
 
     final Path dir;
     final Path db;
-    final S3Fixture s3Server;
+    final S3ProxyServer s3Server;
     final FaultyTcpProxy proxy;
     final RecordingReplica s3;
     final RecordingReplica local;
@@ -70,7 +71,7 @@ final class FaultRun implements AutoCloseable {
     private final StringBuilder log = new StringBuilder();
     private boolean finished;
 
-    private FaultRun(Path dir, S3Fixture s3Server, FaultyTcpProxy proxy, RecordingReplica s3, RecordingReplica local,
+    private FaultRun(Path dir, S3ProxyServer s3Server, FaultyTcpProxy proxy, RecordingReplica s3, RecordingReplica local,
                      Replicator replicator, SteadyWriter writer) {
         this.dir = dir;
         this.db = dir.resolve("app.db");
@@ -93,9 +94,9 @@ final class FaultRun implements AutoCloseable {
             throws Exception {
         Path db = dir.resolve("app.db");
         SteadyWriter.createSchema(db);
-        S3Fixture server = S3Fixture.start(dir.resolve("s3-blobs"), "lifeline-faults");
-        FaultyTcpProxy proxy = FaultyTcpProxy.start(server.port);
-        RecordingReplica s3 = new RecordingReplica(server.clientThrough(proxy, PREFIX));
+        S3ProxyServer server = S3ProxyServer.start(dir.resolve("s3-blobs"), "lifeline-faults");
+        FaultyTcpProxy proxy = FaultyTcpProxy.start(server.port());
+        RecordingReplica s3 = new RecordingReplica(server.clientVia(proxy.port(), PREFIX));
         RecordingReplica local = withDirectory ? new RecordingReplica(new FileReplicaClient(dir.resolve("replica-dir")))
                 : null;
         List<ReplicaClient> replicas = local == null ? List.of(s3) : List.of(local, s3);
@@ -195,7 +196,7 @@ final class FaultRun implements AutoCloseable {
         List<String> source = rows(db);
         assertEquals(committed, seqs(db), "the source holds every committed seq exactly once");
 
-        try (S3ReplicaClient direct = s3Server.directClient(PREFIX)) {
+        try (S3ReplicaClient direct = s3Server.clientVia(s3Server.port(), PREFIX)) {
             ChainSummary s3Chain = checkReplica("s3", direct, source, committed);
             if (local != null) {
                 ChainSummary dirChain = checkReplica("directory", local.delegate(), source, committed);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lifeline.runtime.replica.s3.S3ProxyServer;
 import dev.lifeline.runtime.replica.s3.S3ReplicaClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,13 +38,13 @@ class FaultyTcpProxyTest {
     @TempDir
     static Path dir;
 
-    private static S3Fixture server;
+    private static S3ProxyServer server;
     private FaultyTcpProxy proxy;
     private S3Client noRetry;
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = S3Fixture.start(dir.resolve("blobs"), "proxy-test");
+        server = S3ProxyServer.start(dir.resolve("blobs"), "proxy-test");
     }
 
     @AfterAll
@@ -53,13 +54,13 @@ class FaultyTcpProxyTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        proxy = FaultyTcpProxy.start(server.port);
+        proxy = FaultyTcpProxy.start(server.port());
         noRetry = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(20)).build())
                 .endpointOverride(java.net.URI.create("http://127.0.0.1:" + proxy.port()))
                 .region(Region.US_EAST_1)
                 .forcePathStyle(true)
-                .credentialsProvider(S3Fixture.credentials())
+                .credentialsProvider(S3ProxyServer.credentials())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
@@ -82,7 +83,7 @@ class FaultyTcpProxyTest {
     void passForwardsRealS3TrafficBothWays() throws Exception {
         byte[] big = new byte[3 << 20];
         new java.util.Random(1).nextBytes(big);
-        try (S3ReplicaClient c = server.clientThrough(proxy, "pass")) {
+        try (S3ReplicaClient c = server.clientVia(proxy.port(), "pass")) {
             c.checkWritable();
             c.putIfAbsent("a/b", big);
             c.putIfAbsent("a/b", big); // write-once: the same bytes again is a success
@@ -115,7 +116,7 @@ class FaultyTcpProxyTest {
 
     @Test
     void theReplicaClientRetriesAShortBurstAndReportsALongOne() throws Exception {
-        try (S3ReplicaClient c = server.clientThrough(proxy, "bursts")) {
+        try (S3ReplicaClient c = server.clientVia(proxy.port(), "bursts")) {
             c.checkWritable();
             proxy.failNextRequests(3, FaultyTcpProxy.HttpError.SLOW_DOWN);
             c.putIfAbsent("short", "x".getBytes(StandardCharsets.UTF_8));

@@ -3,19 +3,14 @@ package dev.lifeline.runtime.faults;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeline.runtime.replica.FileReplicaClient;
-import dev.lifeline.runtime.replica.ObjectInfo;
 import dev.lifeline.runtime.replica.ReplicaClient;
 import dev.lifeline.runtime.replicate.Replicator;
 import dev.lifeline.runtime.replicate.ReplicatorConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.ConnectException;
+import dev.lifeline.runtime.replicate.SwitchableReplica;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,56 +30,6 @@ class ReplicaFailureIsolationTest {
     @TempDir
     Path dir;
 
-    /** A directory replica that can be switched off: every write then fails at once. */
-    private static final class DownReplica implements ReplicaClient {
-        final FileReplicaClient inner;
-        final AtomicBoolean down = new AtomicBoolean();
-        final AtomicLong failedWrites = new AtomicLong();
-
-        DownReplica(Path root) {
-            inner = new FileReplicaClient(root);
-        }
-
-        private void check() throws IOException {
-            if (down.get()) {
-                failedWrites.incrementAndGet();
-                throw new ConnectException("connection refused (replica down)");
-            }
-        }
-
-        @Override
-        public String describe() {
-            return "down-able " + inner.describe();
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void putIfAbsent(String key, byte[] data) throws IOException {
-            check();
-            inner.putIfAbsent(key, data);
-        }
-
-        @Override
-        public void putIfAbsent(String key, Path source) throws IOException {
-            check();
-            inner.putIfAbsent(key, source);
-        }
-
-        @Override
-        public InputStream get(String key) throws IOException {
-            return inner.get(key);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            inner.delete(key);
-        }
-    }
-
     /** What happened while replica b was down. */
     private record Outage(long failedWrites, double seconds, long commits, long aStored, long checkpoints,
                           String state, String lastError) {
@@ -95,7 +40,7 @@ class ReplicaFailureIsolationTest {
         Path db = dir.resolve("app.db");
         SteadyWriter.createSchema(db);
         FileReplicaClient a = new FileReplicaClient(dir.resolve("a"));
-        DownReplica b = new DownReplica(dir.resolve("b"));
+        SwitchableReplica b = new SwitchableReplica(dir.resolve("b"));
         ReplicatorConfig cfg = tune.apply(ReplicatorConfig.defaults(db, List.of(a, b))
                 .withSpool(dir.resolve("spool"), 512L << 20).withPollInterval(Duration.ofMillis(50))
                 .withCheckpointFrames(200, 1500));
@@ -111,7 +56,7 @@ class ReplicaFailureIsolationTest {
             b.down.set(true);
             long t0 = System.nanoTime();
             Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
-            Outage o = new Outage(b.failedWrites.get(), (System.nanoTime() - t0) / 1e9, w.committed(),
+            Outage o = new Outage(b.refusedWrites.get(), (System.nanoTime() - t0) / 1e9, w.committed(),
                     r.status().replicas().get(0).storedTxid(), r.status().checkpoints() - checkpoints0,
                     r.status().state(), r.status().lastError());
             System.out.println("replica b down: " + o);

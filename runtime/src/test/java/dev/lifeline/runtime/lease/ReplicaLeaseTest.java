@@ -12,6 +12,7 @@ import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.replica.FileReplicaClient;
 import dev.lifeline.runtime.replica.ObjectInfo;
 import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.replica.s3.S3ProxyServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class ReplicaLeaseTest {
     private static final Duration SKEW = Duration.ofSeconds(5);
     private static final ReplicaLayout ROOT = new ReplicaLayout("");
 
-    static S3TestServer s3;
+    static S3ProxyServer s3;
 
     @TempDir
     Path dir;
@@ -50,7 +51,7 @@ class ReplicaLeaseTest {
 
     @BeforeAll
     static void startS3() throws Exception {
-        s3 = S3TestServer.start("lifeline-lease");
+        s3 = S3ProxyServer.start(null, "lifeline-lease");
     }
 
     @AfterAll

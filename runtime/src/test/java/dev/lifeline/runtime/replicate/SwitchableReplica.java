@@ -11,14 +11,20 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A real directory replica that a test can take down and bring back, like a store in an outage. */
-final class SwitchableReplica implements ReplicaClient {
+/**
+ * A real directory replica that a test can take down and bring back, like a store in an outage:
+ * while {@link #down} is set, every call is refused at once.
+ */
+public final class SwitchableReplica implements ReplicaClient {
 
     private final FileReplicaClient inner;
-    final AtomicBoolean down = new AtomicBoolean();
-    final AtomicLong refused = new AtomicLong();
+    public final AtomicBoolean down = new AtomicBoolean();
+    /** Calls refused while down (every kind). */
+    public final AtomicLong refused = new AtomicLong();
+    /** Writes ({@code putIfAbsent}) refused while down. */
+    public final AtomicLong refusedWrites = new AtomicLong();
 
-    SwitchableReplica(Path root) {
+    public SwitchableReplica(Path root) {
         this.inner = new FileReplicaClient(root);
     }
 
@@ -27,6 +33,13 @@ final class SwitchableReplica implements ReplicaClient {
             refused.incrementAndGet();
             throw new ConnectException("connection refused (test outage of " + inner.describe() + ")");
         }
+    }
+
+    private void checkWrite() throws IOException {
+        if (down.get()) {
+            refusedWrites.incrementAndGet();
+        }
+        check();
     }
 
     @Override
@@ -42,13 +55,13 @@ final class SwitchableReplica implements ReplicaClient {
 
     @Override
     public void putIfAbsent(String key, byte[] data) throws IOException {
-        check();
+        checkWrite();
         inner.putIfAbsent(key, data);
     }
 
     @Override
     public void putIfAbsent(String key, Path source) throws IOException {
-        check();
+        checkWrite();
         inner.putIfAbsent(key, source);
     }
 

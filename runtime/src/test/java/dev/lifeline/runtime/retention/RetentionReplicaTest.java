@@ -17,11 +17,11 @@ import dev.lifeline.runtime.format.Lz4;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.format.SnapshotMeta;
-import dev.lifeline.runtime.lease.S3TestServer;
 import dev.lifeline.runtime.lease.TestClock;
 import dev.lifeline.runtime.replica.FileReplicaClient;
 import dev.lifeline.runtime.replica.ObjectInfo;
 import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.replica.s3.S3ProxyServer;
 import dev.lifeline.runtime.replicate.Replicator;
 import dev.lifeline.runtime.replicate.ReplicatorConfig;
 import dev.lifeline.runtime.restore.RestoreException;
@@ -502,7 +502,7 @@ class RetentionReplicaTest {
 
     @Test
     void retentionOnAnS3Replica() throws Exception {
-        try (S3TestServer s3 = S3TestServer.start("lifeline-retention")) {
+        try (S3ProxyServer s3 = S3ProxyServer.start(null, "lifeline-retention")) {
             String prefix = s3.freshPrefix("retention");
             ReplicaClient c = s3.client(prefix);
             FileReplicaClient src = new FileReplicaClient(pristine);
