@@ -2,11 +2,9 @@ package dev.lifeline.runtime.replicate;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 
 /**
  * The replicator's own connections to the database. One holds a read transaction almost all the
@@ -21,18 +19,18 @@ final class ReadLockConnection implements AutoCloseable {
     private final Connection checkpointer;
     private boolean reading;
 
-    ReadLockConnection(Path db, int busyTimeoutMs) throws SQLException {
-        this.conn = open(db, busyTimeoutMs);
+    ReadLockConnection(Path db, int busyTimeoutMs, SqliteAccess access) throws SQLException {
+        this.conn = open(db, busyTimeoutMs, access);
         try {
-            this.checkpointer = open(db, busyTimeoutMs);
+            this.checkpointer = open(db, busyTimeoutMs, access);
         } catch (SQLException e) {
             conn.close();
             throw e;
         }
     }
 
-    private static Connection open(Path db, int busyTimeoutMs) throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), new Properties());
+    private static Connection open(Path db, int busyTimeoutMs, SqliteAccess access) throws SQLException {
+        Connection c = access.connect(db);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
             // Our connections must never checkpoint on their own: the engine decides when.
