@@ -56,6 +56,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -65,7 +67,16 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>All replication state is owned by one thread (the loop started by {@link #start()}, or the
  * caller of {@link #syncOnce()} in tests and one-shot use); other threads only read
- * {@link #status()} and call {@link #wake()} and {@link #stop}.
+ * {@link #status()} and call {@link #wake()}, {@link #commitSeen()}, {@link #awaitDurable} and
+ * {@link #stop}.
+ *
+ * <p><b>Durable commits</b> (group commit): a host thread that has just committed takes a ticket
+ * with {@link #commitSeen()} and waits with {@link #awaitDurable}. Each sync pass first reads the
+ * newest ticket; every commit that returned before that ticket was taken has its frames in the WAL
+ * already, so the pass ships them. When the pass has ended, the ticket is durable as soon as every
+ * replica has stored everything handed to it so far: at once when all stores were inline, or when
+ * the last spooled entry has been stored by every replica's upload thread. One pass releases every
+ * ticket taken before it started, however many threads wait.
  */
 public final class Replicator implements AutoCloseable {
 
@@ -113,6 +124,8 @@ public final class Replicator implements AutoCloseable {
     private long lastWalSize = -1;
     private long lastWalModified = -1;
     private long lastFullLookNanos;
+    /** The newest ticket a finished pass has served (only the replicating thread writes it). */
+    private volatile long servedTicket;
 
     // ---- shared with other threads ----
     private volatile boolean stopping;
@@ -132,6 +145,23 @@ public final class Replicator implements AutoCloseable {
     /** Segments stored in some replicas but not yet all, by txid, for the ship listeners. */
     private final java.util.concurrent.ConcurrentSkipListMap<Long, SegmentMeta> notYetEverywhere =
             new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    // ---- durable-commit tickets (any thread; see the class comment) ----
+    /** The last ticket handed out by {@link #commitSeen()}. */
+    private final AtomicLong commitSeq = new AtomicLong();
+    /** Guards {@link #awaitingStorage} and {@link #durableTicket}; waiters wait on it. */
+    private final Object durableLock = new Object();
+    /**
+     * Tickets served by a finished pass whose objects are not yet in every replica, oldest first,
+     * each as {ticket, spool sequence every replica must have stored}.
+     */
+    private final java.util.ArrayDeque<long[]> awaitingStorage = new java.util.ArrayDeque<>();
+    /** Every ticket up to this one is durable. */
+    private long durableTicket;
+    /** Set once {@link #start()} could not open the database or its replicas. */
+    private volatile boolean startFailed;
+    private final LongAdder durableWaits = new LongAdder();
+    private final LongAdder durableTimeouts = new LongAdder();
 
     /** Told about each segment once it is durable in every replica (benchmarks, durability waiters). */
     public interface ShipListener {
@@ -261,6 +291,7 @@ public final class Replicator implements AutoCloseable {
 
         private void fenceOff(IOException e) throws ReplicaTarget.Fenced {
             fenced = e.getMessage();
+            signalWaiters();
             LOG.log(Level.ERROR, "{0}: another process took over a replica; replication stops: {1}", name,
                     e.getMessage());
             throw new ReplicaTarget.Fenced("fenced: " + e.getMessage(), e);
@@ -313,7 +344,13 @@ public final class Replicator implements AutoCloseable {
     /** Starts the replication loop on its own daemon thread. */
     public void start() throws IOException {
         if (conn == null) {
-            open();
+            try {
+                open();
+            } catch (IOException | RuntimeException e) {
+                startFailed = true;
+                signalWaiters();
+                throw e;
+            }
         }
         Thread t = new Thread(this::loop, "lifeline-replicator-" + name);
         t.setDaemon(true);
@@ -333,6 +370,108 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
+     * A host commit has returned: wakes the loop and returns the commit's ticket. The ticket
+     * orders the commit against sync passes: a pass that starts after it was taken ships the
+     * commit's frames. Cheap and non-blocking; any thread.
+     */
+    public long commitSeen() {
+        long ticket = commitSeq.incrementAndGet();
+        wake();
+        return ticket;
+    }
+
+    /**
+     * Blocks until every frame committed before {@link #commitSeen()} returned {@code ticket} is
+     * stored in every replica (not merely spooled), or {@code timeout} passes. Returns false at
+     * once when the replicator is not running (never started, failed to open, stopped) or was
+     * fenced off, and when it stops or is fenced during the wait.
+     *
+     * @return true if the commit is durable
+     */
+    public boolean awaitDurable(long ticket, Duration timeout) throws InterruptedException {
+        durableWaits.increment();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (durableLock) {
+            while (durableTicket < ticket) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (!canServeTickets()) {
+                    return false;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    durableTimeouts.increment();
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(durableLock, left);
+            }
+            return true;
+        }
+    }
+
+    /** Whether a ticket not yet durable may still become durable: the loop runs, not fenced. */
+    private boolean canServeTickets() {
+        return fenced == null && !startFailed && thread != null && stopped.getCount() > 0;
+    }
+
+    /**
+     * On the replicating thread, right after a successful pass that started when {@code ticket}
+     * was the newest ticket: the ticket is durable once every replica has stored what the spool
+     * has been given so far (everything handed over before, inline or spooled).
+     */
+    private void passServed(long ticket) throws IOException {
+        if (ticket <= servedTicket) {
+            return;
+        }
+        servedTicket = ticket;
+        long needed = spool == null ? 0 : spool.lastSeq();
+        synchronized (durableLock) {
+            awaitingStorage.addLast(new long[] {ticket, needed});
+        }
+        releaseDurable();
+    }
+
+    /**
+     * Releases the tickets whose objects every replica has stored. Called by the replicating
+     * thread after a pass and by upload threads after each stored entry; whichever comes second
+     * sees both the new ticket and the advanced cursor.
+     */
+    private void releaseDurable() {
+        if (spool == null) {
+            return;
+        }
+        long stored = Long.MAX_VALUE;
+        try {
+            for (ReplicaTarget t : targets) {
+                stored = Math.min(stored, spool.cursor(t.id()));
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "reading spool cursors: {0}", e.getMessage());
+            return;
+        }
+        synchronized (durableLock) {
+            long[] head;
+            boolean released = false;
+            while ((head = awaitingStorage.peekFirst()) != null && head[1] <= stored) {
+                awaitingStorage.pollFirst();
+                durableTicket = Math.max(durableTicket, head[0]);
+                released = true;
+            }
+            if (released) {
+                durableLock.notifyAll();
+            }
+        }
+    }
+
+    /** Wakes every durability waiter to look at the state again (stop, fencing, failed start). */
+    private void signalWaiters() {
+        synchronized (durableLock) {
+            durableLock.notifyAll();
+        }
+    }
+
+    /**
      * Stops the loop after it has shipped what is committed, waiting at most {@code timeout}.
      * @return true if the loop finished in time
      */
@@ -342,6 +481,7 @@ public final class Replicator implements AutoCloseable {
         Thread t = thread;
         if (t == null) {
             closeConnection();
+            signalWaiters();
             return true;
         }
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -353,7 +493,7 @@ public final class Replicator implements AutoCloseable {
     }
 
     public ReplicatorStatus status() {
-        return status;
+        return status.withDurableCounters(durableWaits.sum(), durableTimeouts.sum());
     }
 
     private void loop() {
@@ -361,7 +501,9 @@ public final class Replicator implements AutoCloseable {
         try {
             while (!stopping) {
                 try {
-                    if (walMayHaveChanged()) {
+                    // A ticket nobody has served yet forces a pass even if the WAL looks unchanged.
+                    boolean changed = walMayHaveChanged();
+                    if (changed || commitSeq.get() > servedTicket) {
                         syncOnce();
                     }
                     maybeCheckpoint();
@@ -395,6 +537,7 @@ public final class Replicator implements AutoCloseable {
             closeConnection();
             publishStatus("stopped");
             stopped.countDown();
+            signalWaiters();
         }
     }
 
@@ -464,11 +607,14 @@ public final class Replicator implements AutoCloseable {
      * Safe to call repeatedly; a failed call leaves the state as it was, so the next call retries.
      */
     public void syncOnce() throws IOException {
+        // Read before the pass: every commit whose ticket is at most this has its frames in the WAL.
+        long serving = commitSeq.get();
         syncPass();
         if (thread == null) {
             // One-shot use has no upload threads: replicas that are behind catch up now, or this fails.
             drainBacklogs();
         }
+        passServed(serving);
     }
 
     private void syncPass() throws IOException {
@@ -732,6 +878,7 @@ public final class Replicator implements AutoCloseable {
 
     /** A target stored a spooled entry: segments now in every replica are announced. */
     private void storedIn(ReplicaTarget target, long storedTxid) {
+        releaseDurable();
         long min = Long.MAX_VALUE;
         for (ReplicaTarget t : targets) {
             min = Math.min(min, t.status(0).storedTxid());
@@ -1142,6 +1289,7 @@ public final class Replicator implements AutoCloseable {
                 .collect(java.util.stream.Collectors.joining(", "));
         status = new ReplicatorStatus(database.toString(), describe, state, generation, index,
                 pos == null ? 0 : pos.offset(), txid, segmentsShipped, bytesShipped, generationsStarted, checkpoints,
-                lastShipped, lastError, lastErrorAt, List.copyOf(replicas), spool == null ? 0 : spool.bytes());
+                lastShipped, lastError, lastErrorAt, List.copyOf(replicas), spool == null ? 0 : spool.bytes(),
+                0, 0);
     }
 }
