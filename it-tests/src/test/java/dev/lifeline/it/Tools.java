@@ -44,6 +44,31 @@ public final class Tools {
                 "install it with: apt-get install -y lz4");
     }
 
+    /**
+     * The AWS CLI ({@code -Dlifeline.aws}, else {@code aws} on the PATH), when it is installed;
+     * scripts/test.sh installs it ({@link #awsHint()}).
+     */
+    public static Optional<Path> aws() {
+        String p = System.getProperty("lifeline.aws");
+        if (p != null && !p.isBlank()) {
+            Path bin = Path.of(p);
+            return Files.isExecutable(bin) ? Optional.of(bin) : Optional.empty();
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path bin = Path.of(dir.isEmpty() ? "." : dir, "aws");
+            if (Files.isRegularFile(bin) && Files.isExecutable(bin)) {
+                return Optional.of(bin);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Explains how to get the AWS CLI, for skip messages. */
+    public static String awsHint() {
+        return "the aws CLI is not installed (not on the PATH, no -Dlifeline.aws): scripts/test.sh installs it, or "
+                + "apt-get install -y awscli";
+    }
+
     /** The shaded Lifeline agent/CLI jar, when it has been built. */
     public static Optional<Path> agentJar() {
         String p = System.getProperty("lifeline.agentJar");
