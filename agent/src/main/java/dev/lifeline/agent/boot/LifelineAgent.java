@@ -1,0 +1,92 @@
+package dev.lifeline.agent.boot;
+
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.util.jar.JarFile;
+
+/**
+ * The agent jar's entry points: {@code premain} ({@code -javaagent}), {@code agentmain} (live
+ * attach) and {@code main} (the CLI). This class and the bridge are the only ones the host's class
+ * loader can see; they use nothing but the JDK. Everything else is loaded by an
+ * {@link AgentClassLoader}, in the manner of the OpenTelemetry Java agent.
+ */
+public final class LifelineAgent {
+
+    private static final String BRIDGE = "dev.lifeline.agent.bridge.LifelineBridge";
+    private static final String INSTALLER = "dev.lifeline.agent.inst.AgentInstaller";
+    private static final String CLI = "dev.lifeline.agent.cli.LifelineCli";
+
+    private LifelineAgent() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst, false);
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst, true);
+    }
+
+    public static void main(String[] args) throws Throwable {
+        ClassLoader loader = new AgentClassLoader(agentJar(), ClassLoader.getPlatformClassLoader());
+        Thread.currentThread().setContextClassLoader(loader);
+        Method main = Class.forName(CLI, true, loader).getMethod("main", String[].class);
+        try {
+            main.invoke(null, (Object) args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Never throws and never stops the host: whatever goes wrong here, the application starts
+     * (unprotected), and standard error says why.
+     */
+    private static void start(String args, Instrumentation inst, boolean attached) {
+        long t0 = System.nanoTime();
+        try {
+            File jar = agentJar();
+            ClassLoader loader = bootstrapBridge(jar, inst);
+            Class<?> installer = Class.forName(INSTALLER, true, loader);
+            installer.getMethod("install", Instrumentation.class, String.class, boolean.class, File.class, long.class)
+                    .invoke(null, inst, args, attached, jar, t0);
+        } catch (InvocationTargetException e) {
+            report(e.getCause());
+        } catch (Throwable t) {
+            report(t);
+        }
+    }
+
+    /**
+     * Puts the agent jar on the bootstrap class path (once per JVM) so that advice inlined into
+     * host classes can reach the bridge, and returns the agent's class loader (reused by a later
+     * attach after a detach).
+     */
+    private static ClassLoader bootstrapBridge(File jar, Instrumentation inst) throws Exception {
+        Class<?> bridge;
+        try {
+            bridge = Class.forName(BRIDGE, false, null);
+        } catch (ClassNotFoundException notYet) {
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar, false));
+            bridge = Class.forName(BRIDGE, true, null);
+        }
+        ClassLoader loader = (ClassLoader) bridge.getMethod("agentLoader").invoke(null);
+        if (loader == null) {
+            loader = new AgentClassLoader(jar, ClassLoader.getPlatformClassLoader());
+            bridge.getMethod("agentLoader", ClassLoader.class).invoke(null, loader);
+        }
+        return loader;
+    }
+
+    private static void report(Throwable t) {
+        System.err.println("[lifeline] ERROR: the agent did not start; the application runs WITHOUT Lifeline "
+                + "protection: " + t);
+    }
+
+    private static File agentJar() throws URISyntaxException {
+        return new File(LifelineAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+}

@@ -1,0 +1,135 @@
+package dev.lifeline.agent.inst;
+
+import dev.lifeline.agent.bridge.LifelineBridge;
+import dev.lifeline.runtime.config.LifelineConfig;
+import dev.lifeline.runtime.engine.Engine;
+import dev.lifeline.shim.SqliteInterceptor;
+import java.lang.System.Logger.Level;
+import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import javax.management.ObjectName;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
+
+/**
+ * One running agent in a host JVM: the engine, the JDBC interception, the instrumentation and the
+ * MBean. Started by {@link AgentInstaller}; stopped by the JVM's shutdown or a detach.
+ */
+final class RunningAgent {
+
+    private static final System.Logger LOG = System.getLogger("dev.lifeline.agent");
+    static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Instrumentation inst;
+    private final boolean attached;
+    private final Engine engine;
+    private final SqliteInterceptor interceptor;
+    private ResettableClassFileTransformer transformer;
+    private ObjectName mbean;
+    private Thread shutdownHook;
+    private boolean stopped;
+
+    private RunningAgent(Instrumentation inst, boolean attached, Engine engine, SqliteInterceptor interceptor) {
+        this.inst = inst;
+        this.attached = attached;
+        this.engine = engine;
+        this.interceptor = interceptor;
+    }
+
+    static RunningAgent start(Instrumentation inst, LifelineConfig cfg, boolean attached) throws Exception {
+        Engine engine = new Engine(cfg);
+        SqliteInterceptor interceptor = new SqliteInterceptor(engine);
+        RunningAgent a = new RunningAgent(inst, attached, engine, interceptor);
+        // Hooks first: classes retransformed below call into them at once.
+        LifelineBridge.install(new BridgeHooks(interceptor));
+        try {
+            a.transformer = SqliteInstrumentation.install(inst, RunningAgent.class.getClassLoader(),
+                    new TransformErrors());
+        } catch (RuntimeException | LinkageError e) {
+            a.stop(Duration.ofSeconds(1));
+            throw e;
+        }
+        a.shutdownHook = new Thread(() -> a.stop(SHUTDOWN_TIMEOUT), "lifeline-shutdown");
+        Runtime.getRuntime().addShutdownHook(a.shutdownHook);
+        LifelineControl control = new LifelineControl(a, engine, interceptor);
+        if (attached) {
+            a.registerMBean(control);
+        } else {
+            // The platform MBean server takes a good part of our start-up time to create: off the
+            // host's main thread it delays no one.
+            Thread t = new Thread(() -> a.registerMBean(control), "lifeline-jmx");
+            t.setDaemon(true);
+            t.start();
+        }
+        return a;
+    }
+
+    private synchronized void registerMBean(LifelineControl control) {
+        if (stopped) {
+            return;
+        }
+        try {
+            ObjectName name = new ObjectName(LifelineControl.OBJECT_NAME);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(control, name);
+            mbean = name;
+        } catch (Exception | LinkageError e) {
+            LOG.log(Level.WARNING, "the JMX interface is not available (replication is not affected): {0}",
+                    e.toString());
+        }
+    }
+
+    boolean attached() {
+        return attached;
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    /** Stops everything; what is committed is shipped within {@code timeout}. Idempotent. */
+    synchronized boolean stop(Duration timeout) {
+        if (stopped) {
+            return true;
+        }
+        stopped = true;
+        LifelineBridge.uninstall();
+        if (transformer != null) {
+            try {
+                transformer.reset(inst, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "removing the instrumentation: {0}", e.toString());
+            }
+        }
+        if (mbean != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbean);
+            } catch (Exception e) {
+                LOG.log(Level.DEBUG, "unregistering the MBean: {0}", e.toString());
+            }
+        }
+        if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway and finds us stopped
+            }
+        }
+        boolean clean = engine.close(timeout);
+        if (!clean) {
+            System.err.println("[lifeline] WARNING: replication did not finish within " + timeout.toSeconds()
+                    + " s; the replicas may lag the databases (the next start resumes from the WAL)");
+        }
+        return clean;
+    }
+
+    /** Logs classes that could not be instrumented: the host still runs, unprotected for them. */
+    private static final class TransformErrors extends AgentBuilder.Listener.Adapter {
+        @Override
+        public void onError(String typeName, ClassLoader loader, net.bytebuddy.utility.JavaModule module,
+                            boolean loaded, Throwable throwable) {
+            LOG.log(Level.WARNING, "could not instrument {0}; its connections are not protected: {1}", typeName,
+                    throwable.toString());
+        }
+    }
+}
