@@ -192,9 +192,9 @@ public final class Replicator implements AutoCloseable {
         DbHeader header;
         try {
             // Opened before our SQLite connections and closed after them: see DatabaseFile.
-            dbFile = new DatabaseFile(database);
+            dbFile = cfg.sqlite().openFile(database);
             header = dbFile.readHeader();
-            conn = new ReadLockConnection(database, 5000);
+            conn = new ReadLockConnection(database, 5000, cfg.sqlite());
             if (!header.walMode() || !"wal".equalsIgnoreCase(conn.journalMode())) {
                 if (!cfg.convertToWal()) {
                     String mode = conn.journalMode();
@@ -584,7 +584,7 @@ public final class Replicator implements AutoCloseable {
         }
         if (dbFile != null) {
             try {
-                dbFile.close();
+                cfg.sqlite().release(dbFile);
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "closing database file: {0}", e.getMessage());
             }
