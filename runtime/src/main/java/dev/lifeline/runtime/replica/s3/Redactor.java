@@ -12,10 +12,19 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  * learn the values the SDK actually signs with (it resolves nothing itself, so scrubbing never
  * triggers a credential lookup), and removes those values plus anything shaped like a SigV4
  * Authorization header, credential scope or signature.
+ *
+ * <p>{@link #redactUrl} is the stateless part, public for anything that shows a replica URL
+ * (configuration messages, the start-up banner, status).
  */
-final class Redactor {
+public final class Redactor {
 
     static final String MASK = "[REDACTED]";
+
+    /** {@code scheme://user:password@}: everything up to the last '@' before the query is user information. */
+    private static final Pattern USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^?#&\\s]*@");
+    /** Query parameters whose name says they hold a secret. */
+    private static final Pattern SECRET_PARAM = Pattern.compile(
+            "(?i)([?&;][^=&#\\s]*(?:secret|key|password|passwd|token|credential|signature)[^=&#\\s]*=)[^&#\\s]*");
 
     private static final Pattern AUTHORIZATION = Pattern.compile("(?i)(authorization\\s*[:=]\\s*)[^\\r\\n]+");
     private static final Pattern CREDENTIAL = Pattern.compile("(?i)((?:x-amz-)?credential=)[^,\\s&\"']+");
@@ -62,7 +71,27 @@ final class Redactor {
                 out = out.replace(secret, MASK);
             }
         }
-        out = AUTHORIZATION.matcher(out).replaceAll("$1" + MASK);
+        return scrubPatterns(out);
+    }
+
+    /**
+     * {@code url} (or any text holding URLs) fit to show: user information
+     * ({@code s3://key:secret@bucket}, {@code endpoint=http://user:pw@host}) and the values of query
+     * parameters named like a secret ({@code secret}, {@code key}, {@code password}, {@code token},
+     * {@code credential}, {@code signature}) are replaced by {@value #MASK}, as are SigV4 credentials
+     * and signatures. Null stays null.
+     */
+    public static String redactUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        String out = USER_INFO.matcher(url).replaceAll("$1" + MASK + "@");
+        out = SECRET_PARAM.matcher(out).replaceAll("$1" + MASK);
+        return scrubPatterns(out);
+    }
+
+    private static String scrubPatterns(String s) {
+        String out = AUTHORIZATION.matcher(s).replaceAll("$1" + MASK);
         out = CREDENTIAL.matcher(out).replaceAll("$1" + MASK);
         out = SIGNATURE.matcher(out).replaceAll("$1" + MASK);
         out = SECURITY_TOKEN.matcher(out).replaceAll("$1" + MASK);
