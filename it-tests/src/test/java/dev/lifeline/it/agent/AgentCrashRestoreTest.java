@@ -42,6 +42,7 @@ class AgentCrashRestoreTest {
         Path ack = dir.resolve("ack.log");
         List<String> settings = durable ? List.of("durable=**") : List.of();
         Random random = new Random(java.hashCode() * 31L + (durable ? 1 : 0));
+        String err;
         Proc app = Proc.start(SampleApp.command(java, Optional.of(state), settings, "run", "--data", data.toString(),
                 "--tenants", Integer.toString(TENANTS), "--turns", "0", "--rate", Integer.toString(RATE),
                 "--threads", "2", "--seed", "7", "--durable-ack", ack.toString()));
@@ -56,9 +57,9 @@ class AgentCrashRestoreTest {
             Thread.sleep(random.nextInt(2000));
             app.kill();
         } finally {
+            err = app.stderr();
             app.close();
         }
-        String err = app.stderr();
         assertTrue(err.contains("[lifeline] Lifeline"), "no start-up banner:\n" + err);
         assertFalse(err.contains("[lifeline] ERROR"), err);
 
