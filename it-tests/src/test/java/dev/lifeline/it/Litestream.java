@@ -23,6 +23,18 @@ public final class Litestream {
      */
     public static Path config(Path dir, Path db, Path replica, Map<String, String> dbSettings,
                               Map<String, String> replicaSettings) throws IOException {
+        return config(dir, db, dbSettings, "      - type: file\n        path: " + replica.toAbsolutePath() + "\n",
+                replicaSettings);
+    }
+
+    /**
+     * Writes a config replicating {@code db} to one replica.
+     *
+     * @param replicaEntry    the replica's YAML list entry, indented under {@code replicas:} (6 spaces)
+     * @param replicaSettings extra keys of that entry
+     */
+    public static Path config(Path dir, Path db, Map<String, String> dbSettings, String replicaEntry,
+                              Map<String, String> replicaSettings) throws IOException {
         StringBuilder y = new StringBuilder();
         y.append("dbs:\n");
         y.append("  - path: ").append(db.toAbsolutePath()).append('\n');
@@ -30,14 +42,18 @@ public final class Litestream {
             y.append("    ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         y.append("    replicas:\n");
-        y.append("      - type: file\n");
-        y.append("        path: ").append(replica.toAbsolutePath()).append('\n');
+        y.append(replicaEntry);
         for (Map.Entry<String, String> e : replicaSettings.entrySet()) {
             y.append("        ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         Path cfg = dir.resolve("litestream-" + System.nanoTime() + ".yml");
         Files.writeString(cfg, y);
         return cfg;
+    }
+
+    /** Starts {@code litestream replicate -config CFG} as a child process with extra environment. */
+    public static Proc replicate(Path config, Map<String, String> env) {
+        return Proc.start(null, env, List.of(Tools.litestream().toString(), "replicate", "-config", config.toString()));
     }
 
     public static Map<String, String> settings(String... kv) {
@@ -50,7 +66,7 @@ public final class Litestream {
 
     /** Starts {@code litestream replicate -config CFG} as a child process. */
     public static Proc replicate(Path config) {
-        return Proc.start(List.of(Tools.litestream().toString(), "replicate", "-config", config.toString()));
+        return replicate(config, Map.of());
     }
 
     /** {@code litestream restore -o OUT [args] file:///replica}. */

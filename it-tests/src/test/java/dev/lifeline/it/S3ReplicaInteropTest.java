@@ -92,9 +92,7 @@ class S3ReplicaInteropTest {
             replica.close();
 
             // The real Litestream 0.3.13 from the same bucket, with an S3 replica in its config.
-            Path cfg = dir.resolve("litestream.yml");
-            Files.writeString(cfg, "dbs:\n  - path: " + db.toAbsolutePath() + "\n    replicas:\n"
-                    + s3.litestreamReplica(BUCKET, prefix, "      "));
+            Path cfg = Litestream.config(dir, db, Map.of(), s3.litestreamReplica(BUCKET, prefix), Map.of());
             Path theirs = dir.resolve("litestream-restored.db");
             Proc.Result r = Proc.run(Duration.ofMinutes(5), null, Map.of(), List.of(Tools.litestream().toString(),
                     "restore", "-config", cfg.toString(), "-o", theirs.toString(), db.toAbsolutePath().toString()));

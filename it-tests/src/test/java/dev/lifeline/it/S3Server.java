@@ -189,8 +189,12 @@ public final class S3Server implements AutoCloseable {
                 .build();
     }
 
-    /** The YAML of one Litestream 0.3.13 replica entry (under {@code replicas:}) for {@code bucket/prefix} here. */
-    public String litestreamReplica(String bucket, String prefix, String indent) {
+    /**
+     * The YAML of one Litestream 0.3.13 replica entry for {@code bucket/prefix} here, indented for
+     * {@link Litestream#config(Path, Path, Map, String, Map)}.
+     */
+    public String litestreamReplica(String bucket, String prefix) {
+        String indent = "      ";
         return indent + "- type: s3\n"
                 + indent + "  bucket: " + bucket + "\n"
                 + indent + "  path: " + prefix + "\n"

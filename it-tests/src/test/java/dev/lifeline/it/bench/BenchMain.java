@@ -25,14 +25,21 @@ import java.util.Map;
  *
  * Sections (arguments; default all): {@code lag} (replication lag at each rate, with the CPU the
  * replicator used while writing), {@code cpu} (replicator CPU while the database is idle),
- * {@code restore} (large-database restore: Lifeline vs Litestream vs cp), {@code report} (only rebuild
+ * {@code restore} (large-database restore: Lifeline vs Litestream vs cp), {@code s3} (replication to an
+ * in-process S3Proxy: lag at 1000 tx/s against a directory replica and Litestream, idle requests per
+ * hour, bytes uploaded per WAL byte, heap during a large snapshot upload; see {@link S3Bench}),
+ * {@code report} (only rebuild
  * REPORT.md from the JSON files present). Each section writes
  * {@code <bench.outDir>/<section>.json}; {@code REPORT.md} is rebuilt from every section JSON
  * present. Parameters (system properties, all recorded in the JSON):
  * bench.lag.rates=500,2000 · bench.lag.reps=1 · bench.lag.seconds=12 · bench.lag.warmupSeconds=3 ·
  * bench.engines=lifeline,litestream-1s,litestream-100ms,litestream-100ms-monitor-100ms ·
  * bench.idle.seconds=20 · bench.restore.sizeMb=1024 · bench.restore.txs=100000 ·
- * bench.restore.reps=1 · bench.seed=42 · bench.lifeline=auto|cli|launcher ·
+ * bench.restore.reps=1 · bench.s3.parts=lag,idle,snapshot · bench.s3.rate=1000 ·
+ * bench.s3.engines=lifeline-s3,lifeline,litestream-1s-s3,litestream-100ms-s3 ·
+ * bench.s3.idleEngines=lifeline-s3,litestream-1s-s3 · bench.s3.idleSeconds=60 ·
+ * bench.s3.idleSettleSeconds=15 · bench.s3.snapshotMb=1024 · bench.s3.snapshotXmx=128m ·
+ * bench.seed=42 · bench.lifeline=auto|cli|launcher ·
  * bench.outDir=it-tests/target/bench.
  */
 public final class BenchMain {
@@ -52,7 +59,7 @@ public final class BenchMain {
             }
         }
         if (sections.isEmpty()) {
-            sections = List.of("lag", "cpu", "restore");
+            sections = List.of("lag", "cpu", "restore", "s3");
         }
         Path outDir = Path.of(System.getProperty("bench.outDir", "it-tests/target/bench")).toAbsolutePath();
         Files.createDirectories(outDir);
@@ -133,6 +140,16 @@ public final class BenchMain {
             doc.putAll(new RestoreBench(work, seed).run(sizeMb, txs, reps));
             write(outDir.resolve("restore.json"), doc);
         }
+        if (sections.contains("s3")) {
+            Duration measure = Duration.ofSeconds(Long.getLong("bench.lag.seconds", 12));
+            Duration warmup = Duration.ofSeconds(Long.getLong("bench.lag.warmupSeconds", 3));
+            System.out.println("  s3: replication to S3Proxy ...");
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", "s3");
+            doc.put("environment", env);
+            doc.putAll(new S3Bench(work, seed).run(warmup, measure));
+            write(outDir.resolve("s3.json"), doc);
+        }
         if (!Boolean.getBoolean("bench.keepWork")) {
             LagBench.deleteTree(work);
         }
@@ -185,7 +202,8 @@ public final class BenchMain {
                     "rev-parse", "--short", "HEAD");
             Proc.Result d = Proc.run(Duration.ofSeconds(30), "git", "-C", Tools.toolsDir().resolve("../../..").toString(),
                     "status", "--porcelain");
-            m.put("gitCommit", g.stdout().trim() + (d.stdout().isBlank() ? "" : " (with uncommitted changes)"));
+            m.put("gitCommit", !g.ok() ? System.getProperty("bench.gitCommit", "unknown (not a git checkout)")
+                    : g.stdout().trim() + (d.stdout().isBlank() ? "" : " (with uncommitted changes)"));
         } catch (RuntimeException | AssertionError e) {
             m.put("gitCommit", "unknown");
         }

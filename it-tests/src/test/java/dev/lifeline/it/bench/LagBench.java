@@ -2,6 +2,7 @@ package dev.lifeline.it.bench;
 
 import dev.lifeline.it.Proc;
 import dev.lifeline.it.ReplicaFiles;
+import dev.lifeline.it.RequestCounter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -35,10 +36,17 @@ final class LagBench {
 
     private final Path work;
     private final long seed;
+    private RequestCounter counter;
 
     LagBench(Path work, long seed) {
         this.work = work;
         this.seed = seed;
+    }
+
+    /** Also record, per lag run, what an in-process S3 server served during the measured window. */
+    LagBench countingOn(RequestCounter c) {
+        this.counter = c;
+        return this;
     }
 
     /** The writer's side of a run: commit times and WAL end offsets. */
@@ -98,7 +106,7 @@ final class LagBench {
     }
 
     /** Creates the database with an open writer connection (so the WAL exists and persists) and no checkpoints. */
-    private static Connection setupDb(Path db) throws SQLException {
+    static Connection setupDb(Path db) throws SQLException {
         Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
@@ -110,7 +118,7 @@ final class LagBench {
         return c;
     }
 
-    private static void awaitReplica(Path replica, Proc p, Duration timeout) throws InterruptedException {
+    static void awaitReplica(Path replica, Proc p, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (ReplicaFiles.snapshots(replica).isEmpty() || ReplicaFiles.segments(replica).isEmpty()) {
             if (!p.alive()) {
@@ -130,7 +138,7 @@ final class LagBench {
         deleteTree(dir);
         Files.createDirectories(dir);
         Path db = dir.resolve("bench.db");
-        Path replica = dir.resolve("replica");
+        Path replica = engine.replicaDir(dir);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("engine", engine.toJson());
         out.put("rateTarget", rate);
@@ -155,6 +163,7 @@ final class LagBench {
             }
             try (SegmentWatcher watcher = started) {
                 Thread.sleep(Math.min(500, warmup.toMillis()));
+                Map<String, Long> served0 = counter == null ? null : counter.snapshot();
                 long measureStart = System.nanoTime();
                 int firstIdx = w.count;
                 Duration cpu0 = Proc.cpuTime(p.pid());
@@ -162,6 +171,18 @@ final class LagBench {
                 long measureEnd = System.nanoTime();
                 Duration cpu1 = Proc.cpuTime(p.pid());
                 int lastIdx = w.count; // exclusive
+                if (counter != null && engine.s3() != null && firstIdx > 0 && lastIdx > firstIdx) {
+                    Map<String, Long> served = RequestCounter.delta(served0, counter.snapshot());
+                    long walBytes = w.walEnd[lastIdx - 1] - w.walEnd[firstIdx - 1];
+                    long uploaded = served.entrySet().stream().filter(e -> e.getKey().startsWith("bytes."))
+                            .mapToLong(Map.Entry::getValue).sum();
+                    out.put("s3ServedInWindow", served);
+                    out.put("walBytesInWindow", walBytes);
+                    out.put("uploadedBytesPerWalByte", Stats.round4((double) uploaded / walBytes));
+                    out.put("segmentBytesPerWalByte",
+                            Stats.round4((double) served.getOrDefault("bytes.walSegments", 0L) / walBytes));
+                    out.put("putsPerSecond", Stats.round(served.getOrDefault("PUT", 0L) / ((measureEnd - measureStart) / 1e9)));
+                }
                 w.stopping = true;
                 wt.join(10_000);
                 if (w.failure != null) {
@@ -228,6 +249,7 @@ final class LagBench {
         out.put("anomalies", anomalies);
         out.put("valid", anomalies.isEmpty());
         deleteTree(dir);
+        deleteTree(replica);
         return out;
     }
 
@@ -237,7 +259,7 @@ final class LagBench {
         deleteTree(dir);
         Files.createDirectories(dir);
         Path db = dir.resolve("bench.db");
-        Path replica = dir.resolve("replica");
+        Path replica = engine.replicaDir(dir);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("engine", engine.toJson());
         out.put("settleSeconds", settle.toMillis() / 1000.0);
@@ -246,11 +268,21 @@ final class LagBench {
         try (Connection conn = setupDb(db); Proc p = engine.start(db, replica, dir, false)) {
             awaitReplica(replica, p, Duration.ofSeconds(60));
             Thread.sleep(settle.toMillis());
+            Map<String, Long> served0 = counter == null ? null : counter.snapshot();
             Duration cpu0 = Proc.cpuTime(p.pid());
             long t0 = System.nanoTime();
             Thread.sleep(idle.toMillis());
             Duration cpu1 = Proc.cpuTime(p.pid());
             double seconds = (System.nanoTime() - t0) / 1e9;
+            if (counter != null && engine.s3() != null) {
+                Map<String, Long> served = RequestCounter.delta(served0, counter.snapshot());
+                out.put("s3ServedInWindow", served);
+                Map<String, Object> perHour = new LinkedHashMap<>();
+                for (String k : List.of("PUT", "LIST", "GET", "HEAD", "DELETE")) {
+                    perHour.put(k, Stats.round(served.getOrDefault(k, 0L) * 3600 / seconds));
+                }
+                out.put("requestsPerHourExtrapolated", perHour);
+            }
             long cpuMs = cpu1.toMillis() - cpu0.toMillis();
             out.put("cpuMs", cpuMs);
             out.put("cpuMsPerSecond", Stats.round(cpuMs / seconds));
@@ -260,6 +292,7 @@ final class LagBench {
             p.terminate(Duration.ofSeconds(60));
         }
         deleteTree(dir);
+        deleteTree(replica);
         return out;
     }
 

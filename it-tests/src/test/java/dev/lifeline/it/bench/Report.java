@@ -16,8 +16,9 @@ final class Report {
         JsonNode lag = BenchMain.read(dir.resolve("lag.json"));
         JsonNode cpu = BenchMain.read(dir.resolve("cpu.json"));
         JsonNode restore = BenchMain.read(dir.resolve("restore.json"));
+        JsonNode s3 = BenchMain.read(dir.resolve("s3.json"));
         JsonNode env = lag != null ? lag.get("environment") : cpu != null ? cpu.get("environment")
-                : restore != null ? restore.get("environment") : null;
+                : restore != null ? restore.get("environment") : s3 != null ? s3.get("environment") : null;
         if (env != null) {
             b.append("Machine: ").append(env.path("cpus").asText()).append(" CPUs (").append(env.path("cpuModel").asText())
                     .append("), ").append(env.path("java").asText()).append(", ").append(env.path("os").asText())
@@ -36,7 +37,133 @@ final class Report {
         if (restore != null) {
             restoreSection(b, restore);
         }
+        if (s3 != null) {
+            s3Section(b, s3);
+        }
         return b.toString();
+    }
+
+    private static void s3Section(StringBuilder b, JsonNode s3) {
+        JsonNode p = s3.get("parameters");
+        b.append("## Replication to S3 (S3Proxy)\n\n");
+        b.append("Measured ").append(s3.at("/environment/date").asText()).append(" (commit ")
+                .append(s3.at("/environment/gitCommit").asText()).append("). Server: ").append(p.path("server").asText())
+                .append(". Requests and bytes are counted ").append(p.path("counting").asText()).append(".\n\n");
+        JsonNode lag = s3.get("lag");
+        if (lag != null) {
+            b.append("### Lag at ").append(p.path("rate").asText()).append(" tx/s (commit → segment durable)\n\n")
+                    .append("Measured as in the lag section (same writer, 1 row of 200 B per transaction, ")
+                    .append(p.path("warmupSeconds").asText()).append(" s warm-up, ").append(p.path("measureSeconds").asText())
+                    .append(" s measured, checkpoints off): for an S3 replica the watcher polls the directory where "
+                            + "S3Proxy stores the prefix's objects (each moved into place atomically once the PUT is "
+                            + "received), so \"durable\" is \"stored by the S3 server\". Bytes uploaded per WAL byte: "
+                            + "object bodies stored in the window (segments, their metadata, leases) over the WAL bytes "
+                            + "the writer appended in it.\n\n");
+            b.append("| replicator | replica | tx/s achieved | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | commits "
+                    + "| segments | PUT/s | uploaded B per WAL B | segment B per WAL B | load avg | valid |\n");
+            b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            Double lifelineS3 = null;
+            Double lifelineDir = null;
+            for (JsonNode r : lag) {
+                JsonNode l = r.get("lagMs");
+                String replica = r.at("/engine/replica").asText();
+                b.append("| ").append(r.at("/engine/name").asText()).append(" | ").append(replica).append(" | ")
+                        .append(r.path("rateAchieved").asText()).append(" | ").append(num(l.get("p50"))).append(" | ")
+                        .append(num(l.get("p90"))).append(" | ").append(num(l.get("p99"))).append(" | ")
+                        .append(num(l.get("p99_9"))).append(" | ").append(num(l.get("max"))).append(" | ")
+                        .append(l.path("count").asText())
+                        .append(l.path("notDurableWithinBound").asLong() > 0
+                                ? " (" + l.path("notDurableWithinBound").asText() + " not durable in 20 s)" : "")
+                        .append(" | ").append(r.path("segmentsInWindow").asText()).append(" | ")
+                        .append(num(r.get("putsPerSecond"))).append(" | ").append(num(r.get("uploadedBytesPerWalByte")))
+                        .append(" | ").append(num(r.get("segmentBytesPerWalByte"))).append(" | ")
+                        .append(r.path("loadAverageBefore").asText()).append("→").append(r.path("loadAverageAfter").asText())
+                        .append(" | ").append(r.path("valid").asBoolean() ? "yes" : "NO: " + r.path("anomalies"))
+                        .append(" |\n");
+                if (r.at("/engine/kind").asText().equals("lifeline") && l.hasNonNull("p99")) {
+                    if (replica.equals("s3")) {
+                        lifelineS3 = l.get("p99").asDouble();
+                    } else {
+                        lifelineDir = l.get("p99").asDouble();
+                    }
+                }
+            }
+            b.append('\n');
+            if (lifelineS3 != null) {
+                b.append("Target: Lifeline to S3, p99 ≤ 100 ms at ").append(p.path("rate").asText()).append(" tx/s → ")
+                        .append(lifelineS3).append(" ms: ").append(lifelineS3 <= 100 ? "**met**" : "**NOT met**")
+                        .append(lifelineDir == null ? "" : " (baseline, the same replicator to a directory in the "
+                                + "same run: p99 " + lifelineDir + " ms)").append(".\n\n");
+            }
+        }
+        JsonNode idle = s3.get("idle");
+        if (idle != null) {
+            b.append("### Requests while the database is idle\n\n")
+                    .append("The replicator starts on a fresh database (one row), settles for ")
+                    .append(p.path("idleSettleSeconds").asText()).append(" s (first snapshot, lease), then the requests "
+                            + "S3Proxy serves are counted over ").append(p.path("idleSeconds").asText())
+                    .append(" s with no writes and extrapolated to an hour (× 3600 / window).\n\n");
+            b.append("| replicator | PUT in window | LIST | GET | HEAD | PUT per hour | LIST per hour | GET per hour "
+                    + "| CPU % of a core |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (JsonNode r : idle) {
+                JsonNode w = r.path("s3ServedInWindow");
+                JsonNode h = r.path("requestsPerHourExtrapolated");
+                b.append("| ").append(r.at("/engine/name").asText()).append(" | ").append(w.path("PUT").asLong())
+                        .append(" | ").append(w.path("LIST").asLong()).append(" | ").append(w.path("GET").asLong())
+                        .append(" | ").append(w.path("HEAD").asLong()).append(" | ").append(h.path("PUT").asText())
+                        .append(" | ").append(h.path("LIST").asText()).append(" | ").append(h.path("GET").asText())
+                        .append(" | ").append(r.path("cpuPercentOfOneCore").asText()).append(" |\n");
+            }
+            for (JsonNode r : idle) {
+                if (r.at("/engine/kind").asText().equals("lifeline")) {
+                    double puts = r.at("/requestsPerHourExtrapolated/PUT").asDouble();
+                    b.append("\nTarget: 0 PUT requests per idle hour for Lifeline → ").append(puts).append(": ")
+                            .append(puts == 0 ? "**met**" : "**NOT met**").append(".\n");
+                }
+            }
+            b.append('\n');
+        }
+        JsonNode snap = s3.get("snapshot");
+        if (snap != null) {
+            JsonNode pr = snap.path("probe");
+            double mb = snap.path("databaseBytes").asLong() / 1048576.0;
+            b.append("### Heap during a ").append(Math.round(mb)).append(" MiB snapshot upload\n\n")
+                    .append("The replicator's first pass (`replicate --once` on a database of random 4000-byte rows, "
+                            + "one per page, so LZ4 saves little) in a child JVM started with `")
+                    .append(snap.path("jvm").asText()).append("`: snapshot, multipart upload, WAL. Heap measured in "
+                            + "that JVM: sampled every 2 ms, and from GC notifications (in use before each GC; live "
+                            + "after each GC). Growth = the largest live heap after a GC minus the heap in use after "
+                            + "a System.gc() before the replicator was created (so it includes the AWS SDK client).\n\n");
+            if (snap.path("exitCode").asInt() != 0) {
+                b.append("**The probe failed** (exit ").append(snap.path("exitCode").asText()).append("): ")
+                        .append(snap.path("error").asText().replace('\n', ' ')).append("\n\n");
+            }
+            b.append("| figure | value |\n|---|---:|\n");
+            b.append("| database | ").append(Stats.round(mb)).append(" MiB |\n");
+            b.append("| max heap (-Xmx) | ").append(mib(pr.path("maxHeapBytes"))).append(" |\n");
+            b.append("| heap in use before the pass | ").append(mib(pr.path("baselineHeapUsedBytes"))).append(" |\n");
+            b.append("| peak heap in use (sampled, with garbage) | ").append(mib(pr.path("peakHeapUsedSampledBytes")))
+                    .append(" |\n");
+            b.append("| peak heap in use before a GC | ").append(mib(pr.path("peakHeapUsedBeforeGcBytes"))).append(" |\n");
+            b.append("| peak live heap after a GC | ").append(mib(pr.path("peakLiveHeapAfterGcBytes"))).append(" |\n");
+            b.append("| **live heap growth** | **").append(mib(pr.path("liveHeapGrowthBytes"))).append("** |\n");
+            b.append("| GCs during the pass | ").append(pr.path("gcCount").asText()).append(" |\n");
+            b.append("| pass time (snapshot + upload) | ").append(pr.path("seconds").asText()).append(" s (")
+                    .append(Stats.round(mb / Math.max(0.001, pr.path("seconds").asDouble()))).append(" MiB/s) |\n");
+            JsonNode sv = snap.path("s3Served");
+            b.append("| stored: snapshot bytes / PUT-class requests | ").append(mib(sv.path("bytes.snapshots")))
+                    .append(" / ").append(sv.path("PUT").asText()).append(" |\n\n");
+            double growth = pr.path("liveHeapGrowthBytes").asDouble() / 1048576.0;
+            b.append("Target: heap growth under 64 MiB → ").append(Stats.round(growth)).append(" MiB: ")
+                    .append(snap.path("exitCode").asInt() == 0 && growth < 64 ? "**met**" : "**NOT met**")
+                    .append(Math.round(mb) < 1024 ? " (a quick run: the full figure is for 1024 MiB)" : "")
+                    .append(".\n\n");
+        }
+    }
+
+    private static String mib(JsonNode bytes) {
+        return bytes == null || bytes.isMissingNode() || bytes.isNull() ? "—"
+                : Stats.round(bytes.asDouble() / 1048576.0) + " MiB";
     }
 
     private static void lagSection(StringBuilder b, JsonNode lag) {

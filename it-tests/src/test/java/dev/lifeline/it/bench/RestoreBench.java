@@ -179,15 +179,27 @@ final class RestoreBench {
     private long build(Path db, long sizeMb) throws SQLException {
         long rows = sizeMb * 1024 * 1024 / 1030; // 4 rows of ~1 KB per 4 KiB page
         SplittableRandom rnd = new SplittableRandom(seed);
+        bulkLoad(db, "CREATE TABLE kv(id INTEGER PRIMARY KEY, ver INTEGER NOT NULL, val BLOB NOT NULL)",
+                "INSERT INTO kv(id, ver, val) VALUES (?, 0, ?)", rows, 1000, (v, id) -> fill(v, rnd, id));
+        return rows;
+    }
+
+    /**
+     * Creates {@code db} with one table and {@code rows} rows inserted in one transaction, fast (no
+     * journal, no sync), then switches it to WAL mode. {@code insert} takes (id, value); {@code fill}
+     * writes row {@code id}'s value into the buffer.
+     */
+    static void bulkLoad(Path db, String create, String insert, long rows, int valueBytes,
+                         java.util.function.ObjLongConsumer<byte[]> fill) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=OFF");
             s.execute("PRAGMA synchronous=OFF");
-            s.execute("CREATE TABLE kv(id INTEGER PRIMARY KEY, ver INTEGER NOT NULL, val BLOB NOT NULL)");
+            s.execute(create);
             c.setAutoCommit(false);
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO kv(id, ver, val) VALUES (?, 0, ?)")) {
-                byte[] v = new byte[1000];
+            try (PreparedStatement ins = c.prepareStatement(insert)) {
+                byte[] v = new byte[valueBytes];
                 for (long id = 1; id <= rows; id++) {
-                    fill(v, rnd, id);
+                    fill.accept(v, id);
                     ins.setLong(1, id);
                     ins.setBytes(2, v);
                     ins.executeUpdate();
@@ -199,7 +211,6 @@ final class RestoreBench {
                 rs.next();
             }
         }
-        return rows;
     }
 
     private void update(Path db, long rows, int txs) throws SQLException {

@@ -51,4 +51,8 @@ final class Stats {
     static double round(double v) {
         return Math.round(v * 100.0) / 100.0;
     }
+
+    static double round4(double v) {
+        return Math.round(v * 10000.0) / 10000.0;
+    }
 }
