@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 abstract class CatalogCommand extends BaseCommand {
 
     @Mixin
-    ReplicaOptions replica;
+    DatabaseReplicaOptions replica;
 
     @Option(names = "--json", description = "Print a JSON array (stable field names, ISO-8601 UTC times) for scripts.")
     boolean json;

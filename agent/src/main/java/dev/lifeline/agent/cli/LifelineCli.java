@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 SnapshotsCommand.class,
                 SegmentsCommand.class,
                 VerifyCommand.class,
+                DatabasesCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExit codes:%n",
@@ -57,7 +58,8 @@ public final class LifelineCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
-                "missing command: choose one of replicate, restore, generations, snapshots, segments, verify");
+                "missing command: choose one of replicate, restore, generations, snapshots, segments, verify, "
+                        + "databases");
     }
 
     /** The version from the jar's manifest ({@code Implementation-Version}), "dev" outside a jar. */

@@ -7,8 +7,11 @@ import dev.lifeline.runtime.replica.ReplicaUrl;
 import java.nio.file.Files;
 import picocli.CommandLine.Option;
 
-/** {@code --replica URL [--prefix P]}, shared by every command. */
-final class ReplicaOptions {
+/**
+ * {@code --replica URL [--prefix P]}, shared by every command ({@link DatabaseReplicaOptions} adds
+ * {@code --db NAME} for the commands that read).
+ */
+class ReplicaOptions {
 
     @Option(names = "--replica", required = true, paramLabel = "URL",
             description = {"The replica: a directory path, file:///abs/path or s3://bucket/prefix[?endpoint=URL"

@@ -34,7 +34,7 @@ final class RestoreCommand extends BaseCommand {
     enum IntegrityCheck { full, quick, none }
 
     @Mixin
-    ReplicaOptions replica;
+    DatabaseReplicaOptions replica;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
             description = "Where to write the restored database.")
@@ -88,6 +88,14 @@ final class RestoreCommand extends BaseCommand {
         }
         ReplicaLayout layout = replica.layout();
         ReplicaClient client = newestOf(replica.openAll(), layout, o);
+        java.util.Optional<String> missing = replica.missingDatabase(client);
+        if (missing.isPresent()) {
+            if (ifReplicaExists) {
+                o.println(missing.get() + ": nothing restored (--if-replica-exists)");
+                return LifelineCli.OK;
+            }
+            throw new CliException(missing.get());
+        }
         if (ifReplicaExists) {
             List<GenerationInfo> gens = ReplicaOptions.exists(client)
                     ? new ReplicaCatalog(client, layout).generations() : List.of();

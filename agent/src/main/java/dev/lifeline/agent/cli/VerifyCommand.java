@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 final class VerifyCommand extends BaseCommand {
 
     @Mixin
-    ReplicaOptions replica;
+    DatabaseReplicaOptions replica;
 
     @Option(names = "--json", description = "Print the report as a JSON object for scripts.")
     boolean json;
