@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
                 SegmentsCommand.class,
                 VerifyCommand.class,
                 DatabasesCommand.class,
+                AttachCommand.class,
+                DetachCommand.class,
+                StatusCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExit codes:%n",
@@ -59,7 +62,7 @@ public final class LifelineCli implements Callable<Integer> {
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
                 "missing command: choose one of replicate, restore, generations, snapshots, segments, verify, "
-                        + "databases");
+                        + "databases, attach, detach, status");
     }
 
     /** The version from the jar's manifest ({@code Implementation-Version}), "dev" outside a jar. */

@@ -2,6 +2,7 @@ package dev.lifeline.agent.inst;
 
 import dev.lifeline.agent.bridge.LifelineBridge;
 import dev.lifeline.runtime.config.LifelineConfig;
+import dev.lifeline.runtime.engine.DatabaseStatus;
 import dev.lifeline.runtime.engine.Engine;
 import dev.lifeline.shim.SqliteInterceptor;
 import java.lang.System.Logger.Level;
@@ -113,6 +114,12 @@ final class RunningAgent {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs anyway and finds us stopped
+            }
+        }
+        for (DatabaseStatus d : engine.status().databases()) {
+            if (!"replicating".equals(d.state())) {
+                System.err.println("[lifeline] WARNING: " + d.path() + " is not being replicated (" + d.state()
+                        + (d.error() == null ? "" : ": " + d.error()) + "); the replica may lack its latest changes");
             }
         }
         boolean clean = engine.close(timeout);
