@@ -1,6 +1,7 @@
 package dev.lifeline.agent.boot;
 
 import java.io.File;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -18,6 +19,9 @@ public final class LifelineAgent {
     private static final String BRIDGE = "dev.lifeline.agent.bridge.LifelineBridge";
     private static final String INSTALLER = "dev.lifeline.agent.inst.AgentInstaller";
     private static final String CLI = "dev.lifeline.agent.cli.LifelineCli";
+    private static final String GATE = "dev.lifeline.agent.bridge.DeferredTransformer";
+    /** The classes the agent instruments (internal names): loading one waits until the agent is ready. */
+    private static final java.util.Set<String> WATCHED = java.util.Set.of("org/sqlite/JDBC", "org/sqlite/core/DB");
 
     private LifelineAgent() {
     }
@@ -43,20 +47,58 @@ public final class LifelineAgent {
 
     /**
      * Never throws and never stops the host: whatever goes wrong here, the application starts
-     * (unprotected), and standard error says why.
+     * (unprotected), and standard error says why. With {@code -javaagent} the agent starts on a
+     * background thread (premain returns in a few milliseconds); a {@code DeferredTransformer}
+     * holds back the classes it instruments until it is ready, so none is missed.
      */
     private static void start(String args, Instrumentation inst, boolean attached) {
         long t0 = System.nanoTime();
+        ClassFileTransformer gate = null;
         try {
             File jar = agentJar();
             ClassLoader loader = bootstrapBridge(jar, inst);
+            gate = (ClassFileTransformer) Class.forName(GATE, true, null)
+                    .getConstructor(java.util.Set.class, ClassLoader.class).newInstance(WATCHED, loader);
+            inst.addTransformer(gate, true);
+            ClassFileTransformer g = gate;
+            Runnable install = () -> install(loader, inst, args, attached, jar, t0, g);
+            if (attached) {
+                install.run();
+            } else {
+                Thread t = new Thread(install, "lifeline-start");
+                t.setDaemon(true);
+                t.start();
+            }
+        } catch (Throwable t) {
+            release(gate);
+            report(t);
+        }
+    }
+
+    private static void install(ClassLoader loader, Instrumentation inst, String args, boolean attached, File jar,
+                                long t0, ClassFileTransformer gate) {
+        try {
             Class<?> installer = Class.forName(INSTALLER, true, loader);
-            installer.getMethod("install", Instrumentation.class, String.class, boolean.class, File.class, long.class)
-                    .invoke(null, inst, args, attached, jar, t0);
+            installer.getMethod("install", Instrumentation.class, String.class, boolean.class, File.class, long.class,
+                    ClassFileTransformer.class).invoke(null, inst, args, attached, jar, t0, gate);
         } catch (InvocationTargetException e) {
+            release(gate);
             report(e.getCause());
         } catch (Throwable t) {
+            release(gate);
             report(t);
+        }
+    }
+
+    /** Lets host threads waiting at the gate go on, untransformed. */
+    private static void release(ClassFileTransformer gate) {
+        if (gate == null) {
+            return;
+        }
+        try {
+            gate.getClass().getMethod("deactivate").invoke(gate);
+        } catch (ReflectiveOperationException | RuntimeException ignored) {
+            // nothing more can be done; the gate's own timeout still applies
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.lifeline.agent.inst;
 
+import dev.lifeline.agent.bridge.DeferredTransformer;
 import dev.lifeline.agent.bridge.LifelineBridge;
 import dev.lifeline.runtime.config.ConfigException;
 import dev.lifeline.runtime.config.ConfigLoader;
 import dev.lifeline.runtime.config.LifelineConfig;
 import java.io.File;
 import java.io.PrintStream;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -16,7 +18,26 @@ public final class AgentInstaller {
     private AgentInstaller() {
     }
 
-    public static void install(Instrumentation inst, String args, boolean attached, File jar, long startNanos) {
+    /**
+     * @param gate the {@link DeferredTransformer} premain registered: activated once the
+     *             instrumentation is ready, released on every path that does not get there
+     */
+    public static void install(Instrumentation inst, String args, boolean attached, File jar, long startNanos,
+                               ClassFileTransformer gate) {
+        DeferredTransformer g = (DeferredTransformer) gate;
+        try {
+            start(inst, args, attached, jar, startNanos, g);
+        } finally {
+            // A gate that was not activated must not hold any class back.
+            if (!g.active()) {
+                g.deactivate();
+                inst.removeTransformer(g);
+            }
+        }
+    }
+
+    private static void start(Instrumentation inst, String args, boolean attached, File jar, long startNanos,
+                              DeferredTransformer gate) {
         PrintStream err = System.err;
         if (LifelineBridge.installed()) {
             err.println("[lifeline] already running in this JVM; nothing to do (detach first to restart it)");
@@ -36,7 +57,7 @@ public final class AgentInstaller {
         }
         RunningAgent agent;
         try {
-            agent = RunningAgent.start(inst, cfg, attached);
+            agent = RunningAgent.start(inst, cfg, attached, gate);
         } catch (Exception | LinkageError e) {
             err.println("[lifeline] ERROR: the agent did not start; the application runs WITHOUT Lifeline "
                     + "protection: " + e);
@@ -48,8 +69,8 @@ public final class AgentInstaller {
 
     private static void banner(PrintStream err, LifelineConfig cfg, java.util.List<String> replicas,
                                boolean attached, String version, long ms, File jar) {
-        err.println("[lifeline] Lifeline " + version + " " + (attached ? "attached" : "started") + " in " + ms
-                + " ms: protecting the SQLite databases this JVM opens"
+        err.println("[lifeline] Lifeline " + version + " " + (attached ? "attached" : "ready") + " " + ms
+                + " ms after " + (attached ? "the attach" : "premain (which returned at once)") + ": protecting the SQLite databases this JVM opens"
                 + (cfg.include().isEmpty() ? "" : " (include " + cfg.include() + ")")
                 + (cfg.exclude().isEmpty() ? "" : " (exclude " + cfg.exclude() + ")"));
         String replica;

@@ -1,5 +1,6 @@
 package dev.lifeline.agent.inst;
 
+import dev.lifeline.agent.bridge.DeferredTransformer;
 import dev.lifeline.agent.bridge.LifelineBridge;
 import dev.lifeline.runtime.config.LifelineConfig;
 import dev.lifeline.runtime.engine.DatabaseStatus;
@@ -11,7 +12,6 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import javax.management.ObjectName;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 
 /**
  * One running agent in a host JVM: the engine, the JDBC interception, the instrumentation and the
@@ -26,7 +26,7 @@ final class RunningAgent {
     private final boolean attached;
     private final Engine engine;
     private final SqliteInterceptor interceptor;
-    private ResettableClassFileTransformer transformer;
+    private DeferredTransformer gate;
     private ObjectName mbean;
     private Thread shutdownHook;
     private boolean stopped;
@@ -38,15 +38,18 @@ final class RunningAgent {
         this.interceptor = interceptor;
     }
 
-    static RunningAgent start(Instrumentation inst, LifelineConfig cfg, boolean attached) throws Exception {
+    static RunningAgent start(Instrumentation inst, LifelineConfig cfg, boolean attached, DeferredTransformer gate)
+            throws Exception {
         Engine engine = new Engine(cfg);
         SqliteInterceptor interceptor = new SqliteInterceptor(engine);
         RunningAgent a = new RunningAgent(inst, attached, engine, interceptor);
         // Hooks first: classes retransformed below call into them at once.
         LifelineBridge.install(new BridgeHooks(interceptor));
         try {
-            a.transformer = SqliteInstrumentation.install(inst, RunningAgent.class.getClassLoader(),
-                    new TransformErrors());
+            ClassLoader agentLoader = RunningAgent.class.getClassLoader();
+            gate.activate(SqliteInstrumentation.build(agentLoader, new TransformErrors()));
+            a.gate = gate;
+            a.retransformWatched();
         } catch (RuntimeException | LinkageError e) {
             a.stop(Duration.ofSeconds(1));
             throw e;
@@ -95,12 +98,11 @@ final class RunningAgent {
         }
         stopped = true;
         LifelineBridge.uninstall();
-        if (transformer != null) {
-            try {
-                transformer.reset(inst, AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-            } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "removing the instrumentation: {0}", e.toString());
-            }
+        if (gate != null) {
+            gate.deactivate();
+            inst.removeTransformer(gate);
+            // Without the gate, a retransformation gives the classes back their original code.
+            retransformWatched();
         }
         if (mbean != null) {
             try {
@@ -116,18 +118,38 @@ final class RunningAgent {
                 // the hook runs anyway and finds us stopped
             }
         }
+        boolean clean = engine.close(timeout);
         for (DatabaseStatus d : engine.status().databases()) {
-            if (!"replicating".equals(d.state())) {
-                System.err.println("[lifeline] WARNING: " + d.path() + " is not being replicated (" + d.state()
-                        + (d.error() == null ? "" : ": " + d.error()) + "); the replica may lack its latest changes");
+            if ("failed".equals(d.state())) {
+                System.err.println("[lifeline] WARNING: " + d.path() + " was not replicated (" + d.error()
+                        + "); the replica may lack its latest changes");
             }
         }
-        boolean clean = engine.close(timeout);
         if (!clean) {
             System.err.println("[lifeline] WARNING: replication did not finish within " + timeout.toSeconds()
                     + " s; the replicas may lag the databases (the next start resumes from the WAL)");
         }
         return clean;
+    }
+
+    /** Retransforms the watched classes already loaded (by the host, never by us): a live attach. */
+    private void retransformWatched() {
+        ClassLoader ours = RunningAgent.class.getClassLoader();
+        java.util.List<Class<?>> loaded = new java.util.ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.getClassLoader() != ours && gate.watched().contains(c.getName().replace('.', '/'))
+                    && inst.isModifiableClass(c)) {
+                loaded.add(c);
+            }
+        }
+        for (Class<?> c : loaded) {
+            try {
+                inst.retransformClasses(c);
+            } catch (Exception | LinkageError e) {
+                LOG.log(Level.WARNING, "could not instrument {0} (loaded before the agent); its connections are "
+                        + "not protected: {1}", c.getName(), e.toString());
+            }
+        }
     }
 
     /** Logs classes that could not be instrumented: the host still runs, unprotected for them. */

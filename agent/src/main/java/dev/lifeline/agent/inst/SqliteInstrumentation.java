@@ -7,25 +7,23 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.not;
 
-import java.lang.instrument.Instrumentation;
+import java.lang.instrument.ClassFileTransformer;
 import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 
 /**
- * Puts {@link SqliteAdvice} into the host's sqlite-jdbc, whichever class loader has it, including
- * classes already loaded (live attach). No class changes shape, so retransformation is allowed.
+ * Puts {@link SqliteAdvice} into the host's sqlite-jdbc, whichever class loader has it. No class
+ * changes shape, so classes already loaded (live attach) can be retransformed.
  */
 final class SqliteInstrumentation {
 
     private SqliteInstrumentation() {
     }
 
-    static ResettableClassFileTransformer install(Instrumentation inst, ClassLoader agentLoader,
-                                                  AgentBuilder.Listener listener) {
+    /** The transformer, not registered: the premain's {@code DeferredTransformer} delegates to it. */
+    static ClassFileTransformer build(ClassLoader agentLoader, AgentBuilder.Listener listener) {
         return new AgentBuilder.Default()
                 .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
                 .with(listener)
                 // Only sqlite-jdbc, and never our own copy of it (used by restore drills).
@@ -40,7 +38,7 @@ final class SqliteInstrumentation {
                         Advice.to(SqliteAdvice.DatabaseCallReturned.class)
                                 .on(namedOneOf("exec", "execute", "executeUpdate", "executeBatch")
                                         .and(not(isAbstract())).and(not(isNative())).and(not(isStatic())))))
-                .installOn(inst);
+                .makeRaw();
     }
 
 }

@@ -118,7 +118,7 @@ public final class Engine implements AutoCloseable {
             return;
         }
         try {
-            pd.start(replicasFor(pd.path()));
+            pd.start(replicasFor(pd.path()), false);
         } catch (Exception | LinkageError e) {
             pd.failed(e);
             scheduleRetry(pd);
@@ -170,6 +170,15 @@ public final class Engine implements AutoCloseable {
         boolean[] clean = {true};
         for (ProtectedDatabase pd : databases.values()) {
             Thread t = new Thread(() -> {
+                if (pd.notStarted()) {
+                    // A short-lived host may exit before the replicator started: start it now, so
+                    // that stopping it ships what the host committed.
+                    try {
+                        pd.start(replicasFor(pd.path()), true);
+                    } catch (Exception | LinkageError e) {
+                        pd.failed(e);
+                    }
+                }
                 long left = Math.max(0, deadline - System.nanoTime());
                 if (!pd.stop(Duration.ofNanos(left))) {
                     clean[0] = false;

@@ -122,8 +122,15 @@ public final class ProtectedDatabase {
         return startClaimed.compareAndSet(false, true);
     }
 
-    /** On the engine's thread: names the database in the replica and starts its replicator. */
-    void start(List<ReplicaClient> clients) throws IOException {
+    /**
+     * Names the database in the replica and starts its replicator: on the engine's thread, or at
+     * shutdown for a database that had not started yet. Synchronized with {@link #stop}, and a
+     * no-op once started or stopped, so the two paths never both start it.
+     */
+    synchronized void start(List<ReplicaClient> clients, boolean closing) throws IOException {
+        if (replicator != null || ("stopped".equals(state) && !closing)) {
+            return;
+        }
         LifelineConfig cfg = engine.config();
         String n = dev.lifeline.runtime.catalog.DatabaseNames.assign(clients.get(0), "", path);
         ReplicatorConfig rc = ReplicatorConfig.defaults(path, clients)
@@ -157,7 +164,7 @@ public final class ProtectedDatabase {
                 String.join(" and ", clients.stream().map(ReplicaClient::describe).toList()), n);
     }
 
-    void failed(Throwable e) {
+    synchronized void failed(Throwable e) {
         failures++;
         state = "failed";
         error = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -168,18 +175,27 @@ public final class ProtectedDatabase {
         }
     }
 
+    /** Whether the replicator never started (still starting, or failed and waiting to retry). */
+    boolean notStarted() {
+        return replicator == null;
+    }
+
     Duration nextRetryDelay() {
         long s = Math.min(MAX_RETRY.toSeconds(), 1L << Math.min(6, Math.max(0, failures - 1)));
         return Duration.ofSeconds(s);
     }
 
-    boolean stop(Duration timeout) {
+    synchronized boolean stop(Duration timeout) {
         Replicator r = replicator;
-        state = "stopped";
         started.countDown();
         if (r == null) {
+            // A database that never replicated stays "failed", so the status still says why.
+            if (!"failed".equals(state)) {
+                state = "stopped";
+            }
             return true;
         }
+        state = "stopped";
         try {
             return r.stop(timeout);
         } catch (InterruptedException e) {
