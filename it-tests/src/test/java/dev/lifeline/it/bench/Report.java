@@ -89,6 +89,20 @@ final class Report {
                 }
             }
             b.append('\n');
+            for (JsonNode r : lag) {
+                JsonNode served = r.path("s3ServedInWindow");
+                if (r.at("/engine/kind").asText().equals("lifeline") && served.path("HEAD").asLong() * 2
+                        > served.path("PUT").asLong() && served.path("PUT").asLong() > 0) {
+                    b.append("`").append(r.at("/engine/name").asText()).append("` made ")
+                            .append(served.path("HEAD").asText()).append(" HEAD requests beside ")
+                            .append(served.path("PUT").asText()).append(" PUTs in the window: this S3Proxy store "
+                                    + "answers 501 to conditional writes (`If-None-Match: *`), so the client checks "
+                                    + "each key with a HEAD before writing it (a server with conditional writes, "
+                                    + "like AWS S3, saves that round trip). Each segment is two objects (the "
+                                    + "`.wal.lz4` the watcher times, then its `.json` metadata), stored one after the "
+                                    + "other on the replicator's thread.\n\n");
+                }
+            }
             if (lifelineS3 != null) {
                 b.append("Target: Lifeline to S3, p99 ≤ 100 ms at ").append(p.path("rate").asText()).append(" tx/s → ")
                         .append(lifelineS3).append(" ms: ").append(lifelineS3 <= 100 ? "**met**" : "**NOT met**")
