@@ -38,6 +38,8 @@ public final class SqliteInterceptor {
     /** The database this thread committed to inside the JDBC call that is returning. */
     private final ThreadLocal<ProtectedDatabase> committed = new ThreadLocal<>();
     private final AtomicLong errors = new AtomicLong();
+    /** How often a database's switch to WAL mode is tried before giving up on it. */
+    private static final int MAX_ATTEMPTS = 1000;
     /** Set while Lifeline opens its own connections through the host's driver. */
     private final ThreadLocal<Boolean> internal = new ThreadLocal<>();
     /** Descriptors of database files, never closed (see {@link HostSqlite}). */
@@ -67,20 +69,48 @@ public final class SqliteInterceptor {
      * before a live attach are found: on their next statement.
      */
     public void databaseUsed(Object db) {
-        if (seen.containsKey(db) || internal.get() != null) {
+        Object known = seen.get(db);
+        if (known != null && !(known instanceof Deferred) || internal.get() != null) {
             return;
         }
         synchronized (db) {
-            if (seen.containsKey(db)) {
+            known = seen.get(db);
+            if (known != null && !(known instanceof Deferred)) {
                 return;
             }
             Object outcome = IGNORED;
             try {
                 outcome = adopt(db);
+            } catch (NotNow e) {
+                Deferred d = known == null ? new Deferred() : (Deferred) known;
+                if (++d.attempts < MAX_ATTEMPTS) {
+                    seen.put(db, d);
+                    return;
+                }
+                failed("switching " + e.path + " to WAL mode (" + MAX_ATTEMPTS + " attempts); it is not protected",
+                        e.getCause());
             } catch (Throwable t) {
                 failed("adopting a SQLite connection", t);
             }
             seen.put(db, outcome);
+        }
+    }
+
+    /**
+     * A database whose switch to WAL mode has to wait: it was first seen inside one of its own
+     * calls (sqlite-jdbc runs the URL's pragmas from the connection's constructor) or inside a
+     * transaction. The next call, at the latest the end of {@code createConnection}, tries again.
+     */
+    private static final class Deferred {
+        int attempts;
+    }
+
+    private static final class NotNow extends Exception {
+        final Path path;
+
+        NotNow(Path path, Throwable cause) {
+            super(cause);
+            this.path = path;
         }
     }
 
@@ -96,9 +126,13 @@ public final class SqliteInterceptor {
             return IGNORED;
         }
         if (cfg.convertToWal()) {
-            // A no-op for a database already in WAL mode. Otherwise it fails while another connection
-            // has the database open; the replicator then reports that it is not in WAL mode.
-            r.exec(db, "PRAGMA journal_mode=WAL;");
+            // A no-op for a database already in WAL mode. A switch fails while a statement of this
+            // connection runs or another connection holds the database: tried again later.
+            try {
+                r.exec(db, "PRAGMA journal_mode=WAL;");
+            } catch (Throwable t) {
+                throw new NotNow(path, t);
+            }
         }
         Optional<ProtectedDatabase> pd = engine.protect(path, hostSqlite(db.getClass().getClassLoader()));
         if (pd.isEmpty()) {

@@ -5,7 +5,9 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.net.URISyntaxException;
+import java.net.URI;
+import java.net.URL;
+import java.util.Enumeration;
 import java.util.jar.JarFile;
 
 /**
@@ -19,6 +21,7 @@ public final class LifelineAgent {
     private static final String BRIDGE = "dev.lifeline.agent.bridge.LifelineBridge";
     private static final String INSTALLER = "dev.lifeline.agent.inst.AgentInstaller";
     private static final String CLI = "dev.lifeline.agent.cli.LifelineCli";
+    private static final String INSTALLER_DATA = "inst/dev/lifeline/agent/inst/AgentInstaller.classdata";
     private static final String GATE = "dev.lifeline.agent.bridge.DeferredTransformer";
     /** The classes the agent instruments (internal names): loading one waits until the agent is ready. */
     private static final java.util.Set<String> WATCHED = java.util.Set.of("org/sqlite/JDBC", "org/sqlite/core/DB");
@@ -128,7 +131,40 @@ public final class LifelineAgent {
                 + "protection: " + t);
     }
 
-    private static File agentJar() throws URISyntaxException {
-        return new File(LifelineAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    /**
+     * The agent jar. Usually where this class came from; but when the host's own class path also
+     * holds Lifeline's classes (ahead of the jar the JVM appended for {@code -javaagent}), this
+     * class was loaded from there, so the jar is looked up among the system class path's copies.
+     */
+    private static File agentJar() throws Exception {
+        File own = new File(LifelineAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (isAgentJar(own)) {
+            return own;
+        }
+        String self = LifelineAgent.class.getName().replace('.', '/') + ".class";
+        for (Enumeration<URL> urls = ClassLoader.getSystemClassLoader().getResources(self); urls.hasMoreElements(); ) {
+            URL u = urls.nextElement();
+            String path = u.getPath();
+            int bang = path.indexOf("!/");
+            if ("jar".equals(u.getProtocol()) && bang > 0) {
+                File f = new File(new URI(path.substring(0, bang)));
+                if (isAgentJar(f)) {
+                    return f;
+                }
+            }
+        }
+        throw new IllegalStateException("cannot find lifeline-agent.jar: this class came from " + own
+                + ", which is not the agent jar, and the system class path has no agent jar");
+    }
+
+    private static boolean isAgentJar(File f) {
+        if (!f.isFile()) {
+            return false;
+        }
+        try (JarFile j = new JarFile(f, false)) {
+            return j.getEntry(INSTALLER_DATA) != null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }
