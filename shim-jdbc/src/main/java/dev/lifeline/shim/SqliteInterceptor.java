@@ -14,6 +14,9 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.WeakHashMap;
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,7 +41,7 @@ public final class SqliteInterceptor {
     /** The database this thread committed to inside the JDBC call that is returning. */
     private final ThreadLocal<ProtectedDatabase> committed = new ThreadLocal<>();
     private final AtomicLong errors = new AtomicLong();
-    /** How often a database's switch to WAL mode is tried before giving up on it. */
+    /** How often a live-attached database's switch to WAL mode is tried before giving up on it. */
     private static final int MAX_ATTEMPTS = 1000;
     /** Set while Lifeline opens its own connections through the host's driver. */
     private final ThreadLocal<Boolean> internal = new ThreadLocal<>();
@@ -46,65 +49,125 @@ public final class SqliteInterceptor {
     private final Map<Path, DatabaseFile> files = new java.util.HashMap<>();
     private final Map<ClassLoader, HostSqlite> hostSqlite = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String lastError;
+    /** Adopts DBs first seen mid-call and hands their checkpoints over; its own daemon thread. */
+    private final ScheduledThreadPoolExecutor adopter;
 
     public SqliteInterceptor(Engine engine) {
         this.engine = engine;
+        this.adopter = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "lifeline-adopter");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** A host connection (a real {@code org.sqlite.SQLiteConnection} of any class loader) was opened. */
+    /** Stops the adopter thread (a detach). */
+    public void close() {
+        adopter.shutdownNow();
+    }
+
+    /**
+     * A host connection (a real {@code org.sqlite.SQLiteConnection} of any class loader) was just
+     * opened: the one safe point to adopt it on the host's thread (its constructor has run, no
+     * statement of it is running), so it is protected before its first statement.
+     */
     public void connectionOpened(Object sqliteConnection) {
-        if (internal.get() != null) {
-            return;
-        }
         try {
-            databaseUsed(SqliteReflection.databaseOf(sqliteConnection));
+            Object db = SqliteReflection.databaseOf(sqliteConnection);
+            if (internal.get() != null) {
+                seen.put(db, IGNORED);
+                return;
+            }
+            synchronized (db) {
+                Object known = seen.get(db);
+                if (known == null || known instanceof Candidate) {
+                    seen.put(db, adoptOrIgnore(db));
+                }
+            }
         } catch (Throwable t) {
             failed("inspecting a new SQLite connection", t);
         }
     }
 
     /**
-     * A host {@code org.sqlite.core.DB} was used. The first time, its database is protected and our
-     * commit listener is added; later calls cost one map lookup. This is also how connections opened
-     * before a live attach are found: on their next statement.
+     * A call on a host {@code org.sqlite.core.DB} returned. That is no place to run SQL on it (the
+     * call may be nested in another that is about to read the connection's error message), so a
+     * DB not seen before (a connection opened before a live attach) is adopted on the adopter
+     * thread, and a protected one's automatic checkpoints are turned off there too: both through
+     * sqlite-jdbc's own synchronized methods, between the host's calls. Costs one map lookup.
      */
     public void databaseUsed(Object db) {
         Object known = seen.get(db);
-        if (known != null && !(known instanceof Deferred) || internal.get() != null) {
+        if (known instanceof Adopted a) {
+            if (!a.handOverQueued && a.pd.ownsCheckpoints()) {
+                a.handOverQueued = true;
+                adopter.execute(() -> handOverCheckpoints(db));
+            }
             return;
         }
+        if (known != null || internal.get() != null) {
+            return;
+        }
+        Candidate c = new Candidate();
+        if (seen.putIfAbsent(db, c) == null) {
+            schedule(db, c, Duration.ofMillis(100));
+        }
+    }
+
+    private void schedule(Object db, Candidate c, Duration delay) {
+        adopter.schedule(() -> adoptLater(db, c), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** On the adopter thread: a DB first seen in one of its calls (live attach, or a direct constructor). */
+    private void adoptLater(Object db, Candidate c) {
         synchronized (db) {
-            known = seen.get(db);
-            if (known != null && !(known instanceof Deferred)) {
+            if (seen.get(db) != c) {
                 return;
             }
-            Object outcome = IGNORED;
             try {
-                outcome = adopt(db);
+                seen.put(db, adopt(db));
             } catch (NotNow e) {
-                Deferred d = known == null ? new Deferred() : (Deferred) known;
-                if (++d.attempts < MAX_ATTEMPTS) {
-                    seen.put(db, d);
+                if (++c.attempts < MAX_ATTEMPTS) {
+                    schedule(db, c, Duration.ofMillis(Math.min(5000, 100L << Math.min(6, c.attempts))));
                     return;
                 }
+                seen.put(db, IGNORED);
                 failed("switching " + e.path + " to WAL mode (" + MAX_ATTEMPTS + " attempts); it is not protected",
                         e.getCause());
             } catch (Throwable t) {
+                seen.put(db, IGNORED);
                 failed("adopting a SQLite connection", t);
             }
-            seen.put(db, outcome);
         }
     }
 
-    /**
-     * A database whose switch to WAL mode has to wait: it was first seen inside one of its own
-     * calls (sqlite-jdbc runs the URL's pragmas from the connection's constructor) or inside a
-     * transaction. The next call, at the latest the end of {@code createConnection}, tries again.
-     */
-    private static final class Deferred {
+    private Object adoptOrIgnore(Object db) {
+        try {
+            return adopt(db);
+        } catch (NotNow e) {
+            failed("switching " + e.path + " to WAL mode; it is not protected", e.getCause());
+        } catch (Throwable t) {
+            failed("adopting a SQLite connection", t);
+        }
+        return IGNORED;
+    }
+
+    private void handOverCheckpoints(Object db) {
+        try {
+            // The engine checkpoints once frames are in the replicas; the host's own automatic
+            // checkpoints would only compete with it for the WAL.
+            SqliteReflection.of(db).exec(db, "PRAGMA wal_autocheckpoint=0;");
+        } catch (Throwable t) {
+            failed("turning off a host connection's automatic checkpoints", t);
+        }
+    }
+
+    /** A DB first seen inside one of its own calls, waiting for the adopter thread. */
+    private static final class Candidate {
         int attempts;
     }
 
+    /** The switch to WAL mode failed (a transaction or another connection in the way): try later. */
     private static final class NotNow extends Exception {
         final Path path;
 
@@ -126,8 +189,8 @@ public final class SqliteInterceptor {
             return IGNORED;
         }
         if (cfg.convertToWal()) {
-            // A no-op for a database already in WAL mode. A switch fails while a statement of this
-            // connection runs or another connection holds the database: tried again later.
+            // A no-op for a database already in WAL mode. A switch fails while a transaction of
+            // this connection is open or another connection holds the database.
             try {
                 r.exec(db, "PRAGMA journal_mode=WAL;");
             } catch (Throwable t) {
@@ -140,12 +203,23 @@ public final class SqliteInterceptor {
         }
         ProtectedDatabase p = pd.get();
         r.addCommitListener(db, commitListener(r.commitListenerType(), p));
+        Adopted a = new Adopted(p);
         if (p.ownsCheckpoints()) {
-            // The engine checkpoints once frames are in the replicas; the host's own automatic
-            // checkpoints would only compete with it for the WAL.
-            r.exec(db, "PRAGMA wal_autocheckpoint=0;");
+            a.handOverQueued = true;
+            handOverCheckpoints(db);
         }
-        return p;
+        return a;
+    }
+
+    /** A host DB we protect. */
+    private static final class Adopted {
+        final ProtectedDatabase pd;
+        /** Whether turning off its automatic checkpoints was done or queued (once the engine owns them). */
+        volatile boolean handOverQueued;
+
+        Adopted(ProtectedDatabase pd) {
+            this.pd = pd;
+        }
     }
 
     private HostSqlite hostSqlite(ClassLoader loader) {

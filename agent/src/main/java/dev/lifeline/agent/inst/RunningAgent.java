@@ -118,6 +118,7 @@ final class RunningAgent {
                 // the hook runs anyway and finds us stopped
             }
         }
+        interceptor.close();
         boolean clean = engine.close(timeout);
         for (DatabaseStatus d : engine.status().databases()) {
             if ("failed".equals(d.state())) {
