@@ -63,7 +63,7 @@ public final class SqliteInterceptor {
 
     /** Stops the adopter thread (a detach). */
     public void close() {
-        adopter.shutdownNow();
+        adopter.shutdown();
     }
 
     /**

@@ -31,6 +31,25 @@ public final class DiscoveryHost {
         write(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("rollback.db"), p));
         write(DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("skipped-cache.db")));
         write(DriverManager.getConnection("jdbc:sqlite::memory:"));
+        // The engine takes checkpoints over once it replicates: this connection's own automatic
+        // checkpoints are turned off then (shortly after, between its calls).
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("driver-manager.db"));
+             Statement s = c.createStatement()) {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            int autocheckpoint = -1;
+            while (System.nanoTime() < deadline) {
+                s.execute("INSERT INTO t VALUES ('tick')");
+                try (var rs = s.executeQuery("PRAGMA wal_autocheckpoint")) {
+                    rs.next();
+                    autocheckpoint = rs.getInt(1);
+                }
+                if (autocheckpoint == 0) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            System.out.println("wal_autocheckpoint " + autocheckpoint);
+        }
         System.out.println("OK");
     }
 

@@ -1,6 +1,7 @@
 package dev.lifeline.it.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeline.it.Lifeline;
 import dev.lifeline.it.Proc;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Zero-config discovery: every file-backed database a host opens through sqlite-jdbc, by any path,
  * is found and replicated (a rollback-journal one is switched to WAL), except what an exclude glob
- * names; an in-memory database is ignored.
+ * names; an in-memory database is ignored. Once the engine replicates a database, the host's
+ * connections to it stop checkpointing on their own.
  */
 class DiscoveryTest {
 
@@ -32,6 +34,8 @@ class DiscoveryTest {
                 "-cp", Proc.testClasspath(), DiscoveryHost.class.getName(), data.toString()));
         Proc.Result r = Proc.run(Duration.ofMinutes(2), cmd);
         assertEquals(0, r.exitCode(), r.describe());
+        assertTrue(r.stdout().contains("wal_autocheckpoint 0"), "the host kept its automatic checkpoints:\n"
+                + r.describe());
 
         Map<Path, String> names = SampleApp.databases(state.resolve("replica"));
         TreeSet<String> files = new TreeSet<>();
@@ -40,8 +44,9 @@ class DiscoveryTest {
                 "uri.db")), files, r.stderr());
         for (Map.Entry<Path, String> e : names.entrySet()) {
             Path out = dir.resolve("restored-" + e.getValue());
-            Proc.run(Duration.ofMinutes(2), Lifeline.cli("restore", "--replica", state.resolve("replica").toString(),
-                    "--db", e.getValue(), "-o", out.toString())).requireOk();
+            Proc.Result restore = Proc.run(Duration.ofMinutes(2), Lifeline.cli("restore", "--replica",
+                    state.resolve("replica").toString(), "--db", e.getValue(), "-o", out.toString()));
+            assertEquals(0, restore.exitCode(), restore.describe() + "\n--- the host's stderr ---\n" + r.stderr());
             assertEquals(Sqlite.dump(e.getKey()), Sqlite.dump(out), e.getKey().toString());
         }
     }

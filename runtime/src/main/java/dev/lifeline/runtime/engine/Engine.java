@@ -164,7 +164,8 @@ public final class Engine implements AutoCloseable {
             return true;
         }
         closed = true;
-        starter.shutdownNow();
+        // Not shutdownNow(): an interrupt would close the NIO channels a starting replicator uses.
+        starter.shutdown();
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Thread> stoppers = new ArrayList<>();
         boolean[] clean = {true};
