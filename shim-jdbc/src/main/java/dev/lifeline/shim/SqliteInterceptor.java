@@ -38,6 +38,7 @@ public final class SqliteInterceptor {
     private final Engine engine;
     /** Host DB objects already seen, weakly: the host decides when a connection dies. */
     private final Map<Object, Object> seen = Collections.synchronizedMap(new WeakHashMap<>());
+    private final ThreadLocal<LastSeen> lastSeen = ThreadLocal.withInitial(LastSeen::new);
     /** The database this thread committed to inside the JDBC call that is returning. */
     private final ThreadLocal<ProtectedDatabase> committed = new ThreadLocal<>();
     private final AtomicLong errors = new AtomicLong();
@@ -97,7 +98,7 @@ public final class SqliteInterceptor {
      * sqlite-jdbc's own synchronized methods, between the host's calls. Costs one map lookup.
      */
     public void databaseUsed(Object db) {
-        Object known = seen.get(db);
+        Object known = lookup(db);
         if (known instanceof Adopted a) {
             if (!a.handOverQueued && a.pd.ownsCheckpoints()) {
                 a.handOverQueued = true;
@@ -112,6 +113,30 @@ public final class SqliteInterceptor {
         if (seen.putIfAbsent(db, c) == null) {
             schedule(db, c, Duration.ofMillis(100));
         }
+    }
+
+    /**
+     * {@code seen.get(db)}, through a one-entry cache per thread: a host thread mostly uses one
+     * connection, and the shared map's lock would otherwise be taken on every statement.
+     */
+    private Object lookup(Object db) {
+        LastSeen l = lastSeen.get();
+        if (l.db != null && l.db.get() == db) {
+            return l.value;
+        }
+        Object v = seen.get(db);
+        if (v == IGNORED || v instanceof Adopted) {
+            // Final states only: a Candidate changes on the adopter thread.
+            l.db = new java.lang.ref.WeakReference<>(db);
+            l.value = v;
+        }
+        return v;
+    }
+
+    /** The last DB this thread used and what we know of it (weakly: the host owns the connection). */
+    private static final class LastSeen {
+        java.lang.ref.WeakReference<Object> db;
+        Object value;
     }
 
     private void schedule(Object db, Candidate c, Duration delay) {
