@@ -517,7 +517,10 @@ public final class Replicator implements AutoCloseable {
                 }
                 long waitNanos = backoffMs > 0 ? TimeUnit.MILLISECONDS.toNanos(backoffMs)
                         : cfg.pollInterval().toNanos();
-                if (!stopping) {
+                // A ticket taken during the pass is served now, not after the wait: its wake-up
+                // may be gone, because a permit does not queue and the pass itself can park this
+                // thread (the catalog's parallel reads in resume and retention wait on futures).
+                if (!stopping && (backoffMs > 0 || commitSeq.get() <= servedTicket)) {
                     LockSupport.parkNanos(this, waitNanos);
                 }
             }

@@ -168,6 +168,54 @@ class DurableCommitTest {
         });
     }
 
+    /**
+     * A directory replica whose generation metadata reads are slow, like an object store's: the
+     * replicator then waits for its parallel catalog reads (resume, retention) on its own thread.
+     */
+    private static ReplicaClient slowMetadataReads(FileReplicaClient inner, long delayMs) {
+        return (ReplicaClient) java.lang.reflect.Proxy.newProxyInstance(DurableCommitTest.class.getClassLoader(),
+                new Class<?>[] {ReplicaClient.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("get") && args[0] instanceof String key
+                            && key.startsWith("generations/") && key.endsWith(".json")) {
+                        Thread.sleep(delayMs);
+                    }
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aCommitSeenWhileTheLoopWaitsForReplicaReadsIsServedWithoutWaitingForThePoll() throws Exception {
+        FileReplicaClient replica = new FileReplicaClient(dir.resolve("replica"));
+        try (TestDb c = createDb()) {
+            // A generation with enough segments that resuming it reads their metadata in parallel.
+            Replicator first = new Replicator(ReplicatorConfig.defaults(db, List.of(replica)));
+            first.open();
+            for (int i = 0; i < 12; i++) {
+                c.insert(1);
+                first.syncOnce();
+            }
+            assertTrue(first.stop(Duration.ofSeconds(30)));
+
+            Replicator r = started(slowMetadataReads(replica, 150));
+            try {
+                Thread.sleep(150); // the loop is now resuming: waiting for the catalog's reads
+                c.insert(1);
+                long ticket = r.commitSeen();
+                long t0 = System.nanoTime();
+                assertTrue(r.awaitDurable(ticket, Duration.ofSeconds(10)), () -> "durable: " + r.status());
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "not left for the next poll");
+                assertEquals(first.status().generation(), r.status().generation(), "resumed");
+            } finally {
+                assertTrue(r.stop(Duration.ofSeconds(30)));
+            }
+            assertEquals(TestDb.rows(db), restoredRows(replica));
+        }
+    }
+
     @Test
     void aStoppedOrNeverStartedReplicatorAnswersFalseAtOnce() throws Exception {
         FileReplicaClient replica = new FileReplicaClient(dir.resolve("replica"));
