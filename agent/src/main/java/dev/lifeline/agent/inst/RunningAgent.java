@@ -27,6 +27,8 @@ final class RunningAgent {
     private final Engine engine;
     private final SqliteInterceptor interceptor;
     private DeferredTransformer gate;
+    /** Memory-file journaling (null when no directory is watched or it failed to start). */
+    private dev.lifeline.agent.inst.files.FileWatch files;
     private ObjectName mbean;
     private Thread shutdownHook;
     private boolean stopped;
@@ -53,6 +55,12 @@ final class RunningAgent {
         } catch (RuntimeException | LinkageError e) {
             a.stop(Duration.ofSeconds(1));
             throw e;
+        }
+        try {
+            a.files = dev.lifeline.agent.inst.files.FileWatch.start(inst, cfg, System.err);
+        } catch (Exception | LinkageError e) {
+            System.err.println("[lifeline] ERROR: memory-file journaling did not start; changes to files under "
+                    + cfg.watch() + " are NOT protected (databases are not affected): " + e);
         }
         a.shutdownHook = new Thread(() -> a.stop(SHUTDOWN_TIMEOUT), "lifeline-shutdown");
         Runtime.getRuntime().addShutdownHook(a.shutdownHook);
@@ -98,6 +106,10 @@ final class RunningAgent {
         }
         stopped = true;
         LifelineBridge.uninstall();
+        if (files != null) {
+            // A JVM that is shutting down keeps the (inactive) advice; a detach restores the classes.
+            files.stop(shutdownHook == null || Thread.currentThread() != shutdownHook);
+        }
         if (gate != null) {
             gate.deactivate();
             inst.removeTransformer(gate);

@@ -59,7 +59,12 @@ public final class ConfigLoader {
         SNAPSHOT_INTERVAL("snapshot-interval", false, null),
         RETENTION("retention", false, null),
         MIN_CHECKPOINT_FRAMES("min-checkpoint-frames", false, "a whole number of at least 1"),
-        MAX_CHECKPOINT_FRAMES("max-checkpoint-frames", false, "a whole number of at least 1");
+        MAX_CHECKPOINT_FRAMES("max-checkpoint-frames", false, "a whole number of at least 1"),
+        WATCH("watch", true, "directory paths (~ for the home directory) whose files are journaled"),
+        WATCH_INCLUDE("watch-include", true, "java.nio glob patterns matched against a file's absolute path,"
+                + " such as /data/memory/**.json or **/*.md"),
+        WATCH_EXCLUDE("watch-exclude", true, "java.nio glob patterns matched against a file's absolute path,"
+                + " such as **/*.tmp or /data/memory/cache/**");
 
         static final String GLOBS = "java.nio glob patterns matched against a database's absolute path, such as"
                 + " /data/*.db, /data/**.db or **/cache.db";
@@ -181,7 +186,7 @@ public final class ConfigLoader {
             Raw raw = out.get(k);
             if (raw != null && !k.list) {
                 throw new ConfigException(k.id, AGENT_ARGUMENT, k.id + " is given more than once in the agent"
-                        + " argument; only list keys (replica, include, exclude, durable) may repeat");
+                        + " argument; only list keys (replica, include, exclude, durable, watch, watch-include, watch-exclude) may repeat");
             }
             if (raw == null) {
                 raw = new Raw(k, new ArrayList<>(), AGENT_ARGUMENT);
@@ -417,8 +422,12 @@ public final class ConfigLoader {
                             + stateDir + ", which Lifeline never protects; allowed: a database outside state-dir");
                 }
             }
+            List<Path> watch = watchRoots(stateDir);
+            List<String> watchInclude = globs(Key.WATCH_INCLUDE);
+            List<String> watchExclude = globs(Key.WATCH_EXCLUDE);
             return new LifelineConfig(enabled, stateDir, replicas, include, exclude, durable, durableTimeout, onTimeout,
-                    convert, poll, min, max, snapshots, retention.isZero() ? null : retention, dbs, source);
+                    convert, poll, min, max, snapshots, retention.isZero() ? null : retention, dbs, source, watch,
+                    watchInclude, watchExclude);
         }
 
         private void note(Key k, Raw r, Object value, Object dflt, String shown) {
@@ -462,6 +471,32 @@ public final class ConfigLoader {
             Path p = path(k, r.single());
             note(k, r, p, dflt, p.toString());
             return p;
+        }
+
+        /** The {@code watch} directories: absolute, normalized, none inside {@code stateDir}. */
+        private List<Path> watchRoots(Path stateDir) {
+            Raw r = raw(Key.WATCH);
+            if (r == null) {
+                return List.of();
+            }
+            List<Path> out = new ArrayList<>();
+            for (Item it : r.items()) {
+                Path p = path(Key.WATCH, it);
+                if (p.startsWith(stateDir)) {
+                    throw bad(Key.WATCH, it, "is inside state-dir " + stateDir + ", which Lifeline never watches;"
+                            + " allowed: a directory outside state-dir (one that contains it is fine: state-dir"
+                            + " itself is left out)");
+                }
+                if (p.getParent() == null) {
+                    throw bad(Key.WATCH, it, "is the root directory; allowed: a directory below it");
+                }
+                if (!out.contains(p)) {
+                    out.add(p);
+                }
+            }
+            note(Key.WATCH, r, out, List.of(), out.isEmpty() ? "(none)" : String.join(", ",
+                    out.stream().map(Path::toString).toList()));
+            return out;
         }
 
         private Duration duration(Key k, Duration dflt, boolean zeroKeepsAll) {

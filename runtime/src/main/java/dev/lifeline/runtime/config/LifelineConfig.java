@@ -27,12 +27,18 @@ import java.util.List;
  * @param retention           how far back every point stays restorable (null keeps everything)
  * @param databases           databases named explicitly (YAML {@code dbs:}), with their own settings
  * @param source              where each value came from, for the start-up banner (never holds secrets)
+ * @param watch               memory-file roots: directories whose files' mutations are journaled (absolute,
+ *                            normalized); empty means no file is watched
+ * @param watchInclude        globs on a file's absolute path; when given, only matching files under
+ *                            {@link #watch} are journaled
+ * @param watchExclude        globs on a file's absolute path; a matching file is not journaled
  */
 public record LifelineConfig(boolean enabled, Path stateDir, List<String> replicas, List<String> include,
                              List<String> exclude, List<String> durable, Duration durableTimeout,
                              DurableTimeoutAction durableOnTimeout, boolean convertToWal, Duration pollInterval,
                              long minCheckpointFrames, long maxCheckpointFrames, Duration snapshotInterval,
-                             Duration retention, List<DatabaseConfig> databases, List<String> source) {
+                             Duration retention, List<DatabaseConfig> databases, List<String> source,
+                             List<Path> watch, List<String> watchInclude, List<String> watchExclude) {
 
     public LifelineConfig {
         replicas = List.copyOf(replicas);
@@ -41,6 +47,20 @@ public record LifelineConfig(boolean enabled, Path stateDir, List<String> replic
         durable = List.copyOf(durable);
         databases = List.copyOf(databases);
         source = List.copyOf(source);
+        watch = List.copyOf(watch);
+        watchInclude = List.copyOf(watchInclude);
+        watchExclude = List.copyOf(watchExclude);
+    }
+
+    /** Without memory-file settings: no file is watched. */
+    public LifelineConfig(boolean enabled, Path stateDir, List<String> replicas, List<String> include,
+                          List<String> exclude, List<String> durable, Duration durableTimeout,
+                          DurableTimeoutAction durableOnTimeout, boolean convertToWal, Duration pollInterval,
+                          long minCheckpointFrames, long maxCheckpointFrames, Duration snapshotInterval,
+                          Duration retention, List<DatabaseConfig> databases, List<String> source) {
+        this(enabled, stateDir, replicas, include, exclude, durable, durableTimeout, durableOnTimeout, convertToWal,
+                pollInterval, minCheckpointFrames, maxCheckpointFrames, snapshotInterval, retention, databases, source,
+                List.of(), List.of(), List.of());
     }
 
     /** What a durable commit does when the replicas do not confirm it in time. */
@@ -70,6 +90,36 @@ public record LifelineConfig(boolean enabled, Path stateDir, List<String> replic
         return new LifelineConfig(true, Path.of(System.getProperty("user.home"), ".lifeline"), List.of(), List.of(),
                 List.of(), List.of(), Duration.ofSeconds(5), DurableTimeoutAction.FAIL, true, Duration.ofSeconds(1),
                 1000, 10_000, Duration.ofHours(6), Duration.ofHours(24), List.of(), List.of());
+    }
+
+    /** The mutation journal of the watched files: {@code <stateDir>/journal}. */
+    public Path journalDir() {
+        return stateDir.resolve("journal");
+    }
+
+    /**
+     * Whether mutations of the file at {@code file} are journaled: it is under one of the
+     * {@link #watch} roots (the root itself excluded), not inside {@link #stateDir}, no
+     * {@link #watchExclude} glob matches its absolute path, and {@link #watchInclude} is empty or
+     * one of its globs matches. {@code file} is taken as given (made absolute and normalized, links
+     * not followed): a file reached through a symbolic link from outside a root is not watched.
+     */
+    public boolean isWatched(Path file) {
+        Path p = file.toAbsolutePath().normalize();
+        boolean under = false;
+        for (Path root : watch) {
+            if (p.startsWith(root) && !p.equals(root)) {
+                under = true;
+                break;
+            }
+        }
+        if (!under || p.startsWith(stateDir.toAbsolutePath().normalize())) {
+            return false;
+        }
+        if (Globs.any(watchExclude, p)) {
+            return false;
+        }
+        return watchInclude.isEmpty() || Globs.any(watchInclude, p);
     }
 
     /** The embedded default replica used when none is configured. */

@@ -22,7 +22,7 @@ import net.openhft.chronicle.wire.DocumentContext;
  * order is the order of the {@code append} calls. Chronicle needs, on JDK 17+, {@code
  * --add-opens java.base/java.lang.reflect} and {@code --add-exports java.base/sun.nio.ch} and
  * {@code java.base/jdk.internal.ref} for the class loader holding it (the agent grants these itself,
- * see {@code dev.lifeline.agent.inst.files.ChronicleAccess}); {@link #open} sets
+ * see {@code dev.lifeline.agent.inst.files.ModuleAccess}); {@link #open} sets
  * {@code chronicle.analytics.disable} and {@code chronicle.announcer.disable} unless already set.
  */
 public final class MutationJournal implements AutoCloseable {
