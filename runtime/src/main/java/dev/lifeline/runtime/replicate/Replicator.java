@@ -246,7 +246,9 @@ public final class Replicator implements AutoCloseable {
         List<ReplicaTarget> ts = new ArrayList<>();
         for (int i = 0; i < cfg.replicas().size(); i++) {
             LeaseGuard guard = leases.isEmpty() ? null : new LeaseGuard(leases.get(i));
-            ts.add(new ReplicaTarget("replica-" + (i + 1), cfg.replicas().get(i), spool, this::storedIn,
+            String id = "replica-" + (i + 1);
+            spool.admit(id);
+            ts.add(new ReplicaTarget(id, cfg.replicas().get(i), spool, this::storedIn,
                     guard == null ? () -> { } : guard::check));
         }
         targets = List.copyOf(ts);

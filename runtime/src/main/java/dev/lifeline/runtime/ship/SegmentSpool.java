@@ -50,7 +50,17 @@ public final class SegmentSpool {
         recover();
     }
 
-    /** Drops half-written entries and measures what is queued. */
+    /**
+     * Drops half-written entries, measures what is queued and finds the high-water mark.
+     *
+     * <p>Sequence numbers are never reused, across reopens too: the cursors outlive the entries
+     * they point at ({@link #collect} deletes what every replica has stored, the cursors stay).
+     * Were numbering to restart after the spool had been emptied, new entries would sit at or
+     * below the cursors: a replica that falls behind would never be sent them ({@link #after}
+     * skips them), would not count as behind, {@link #collect} would delete them at once, and a
+     * durable commit would count them as stored. Every number ever used is either still an entry
+     * or at most every cursor of the time it was collected, so the mark is the largest of both.
+     */
     private void recover() throws IOException {
         try (Stream<Path> s = Files.list(entries)) {
             for (Path p : s.toList()) {
@@ -60,6 +70,14 @@ public final class SegmentSpool {
                 } else {
                     lastSeq = Math.max(lastSeq, Long.parseUnsignedLong(n, 16));
                     bytes += treeSize(p);
+                }
+            }
+        }
+        try (Stream<Path> s = Files.list(cursors)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (!n.endsWith(".tmp")) {
+                    lastSeq = Math.max(lastSeq, cursor(n));
                 }
             }
         }
@@ -161,8 +179,12 @@ public final class SegmentSpool {
         return Optional.empty();
     }
 
+    private Path entryDir(long seq) {
+        return entries.resolve(String.format("%016x", seq));
+    }
+
     public Path file(SpoolEntry e, SpoolObject o) {
-        return entries.resolve(String.format("%016x", e.seq())).resolve(o.file());
+        return entryDir(e.seq()).resolve(o.file());
     }
 
     public byte[] read(SpoolEntry e, String key) throws IOException {
@@ -172,6 +194,25 @@ public final class SegmentSpool {
             }
         }
         throw new NoSuchFileException(key + " in spool entry " + e.seq());
+    }
+
+    /**
+     * Makes {@code id} one of the replicas this spool serves (call once per replica before it is
+     * used). A replica can be served from the spool only if the spool still holds every entry
+     * after its cursor. One without a cursor (added to the configuration) or with an old one
+     * (configured again after the others' entries were collected) may find some gone: then nothing
+     * here can bring it up to date, so its cursor moves to the high-water mark. It then counts as
+     * up to date as far as the spool knows, and the replicator judges it by what the replica
+     * itself holds (a new generation when it misses part of the current one) instead of draining
+     * it entries that would leave a gap.
+     */
+    public synchronized void admit(String id) throws IOException {
+        long c = cursor(id);
+        // The entries held are one run ending at the mark (appended in order, collected from the
+        // oldest), so holding the one right after the cursor means holding all it misses.
+        if (c < lastSeq && !Files.isDirectory(entryDir(c + 1))) {
+            advance(id, lastSeq);
+        }
     }
 
     /** The last sequence replica {@code id} has stored (0: none yet). */

@@ -44,7 +44,7 @@ class MultiReplicaTest {
     }
 
     /** Polls a condition on the replicator's status; fails with the last status seen. */
-    private static void waitUntil(Duration max, java.util.function.BooleanSupplier condition, Replicator r)
+    static void waitUntil(Duration max, java.util.function.BooleanSupplier condition, Replicator r)
             throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
