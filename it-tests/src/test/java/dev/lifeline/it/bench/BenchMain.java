@@ -28,6 +28,8 @@ import java.util.Map;
  * {@code restore} (large-database restore: Lifeline vs Litestream vs cp), {@code s3} (replication to an
  * in-process S3Proxy: lag at 1000 tx/s against a directory replica and Litestream, idle requests per
  * hour, bytes uploaded per WAL byte, heap during a large snapshot upload; see {@link S3Bench}),
+ * {@code agent} (the -javaagent on the sample app: throughput with/without, durable/asynchronous,
+ * a Litestream sidecar, start-up, resident memory; see {@link AgentBench}),
  * {@code report} (only rebuild
  * REPORT.md from the JSON files present). Each section writes
  * {@code <bench.outDir>/<section>.json}; {@code REPORT.md} is rebuilt from every section JSON
@@ -39,6 +41,11 @@ import java.util.Map;
  * bench.s3.engines=lifeline-s3,lifeline,litestream-1s-s3,litestream-100ms-s3 ·
  * bench.s3.idleEngines=lifeline-s3,litestream-1s-s3 · bench.s3.idleSeconds=60 ·
  * bench.s3.idleSettleSeconds=15 · bench.s3.snapshotMb=1024 · bench.s3.snapshotXmx=128m ·
+ * bench.agent.parts=throughput,litestream,durable,startup,memory · bench.agent.quick=false ·
+ * bench.agent.tenants=4 · bench.agent.threads=2 · bench.agent.turns=5000 · bench.agent.runs=5 ·
+ * bench.agent.durable.threads=8 · bench.agent.durable.turns=1000 · bench.agent.startup.runs=15 ·
+ * bench.agent.memory.tenants=10 · bench.agent.memory.rate=20 · bench.agent.memory.seconds=20 ·
+ * bench.agent.memory.runs=2 ·
  * bench.seed=42 · bench.lifeline=auto|cli|launcher ·
  * bench.outDir=it-tests/target/bench.
  */
@@ -59,7 +66,7 @@ public final class BenchMain {
             }
         }
         if (sections.isEmpty()) {
-            sections = List.of("lag", "cpu", "restore", "s3");
+            sections = List.of("lag", "cpu", "restore", "s3", "agent");
         }
         Path outDir = Path.of(System.getProperty("bench.outDir", "it-tests/target/bench")).toAbsolutePath();
         Files.createDirectories(outDir);
@@ -149,6 +156,14 @@ public final class BenchMain {
             doc.put("environment", env);
             doc.putAll(new S3Bench(work, seed).run(warmup, measure));
             write(outDir.resolve("s3.json"), doc);
+        }
+        if (sections.contains("agent")) {
+            System.out.println("  agent: the -javaagent on the sample app ...");
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", "agent");
+            doc.put("environment", env);
+            doc.putAll(new AgentBench(work, seed).run());
+            write(outDir.resolve("agent.json"), doc);
         }
         if (!Boolean.getBoolean("bench.keepWork")) {
             LagBench.deleteTree(work);

@@ -17,8 +17,10 @@ final class Report {
         JsonNode cpu = BenchMain.read(dir.resolve("cpu.json"));
         JsonNode restore = BenchMain.read(dir.resolve("restore.json"));
         JsonNode s3 = BenchMain.read(dir.resolve("s3.json"));
+        JsonNode agent = BenchMain.read(dir.resolve("agent.json"));
         JsonNode env = lag != null ? lag.get("environment") : cpu != null ? cpu.get("environment")
-                : restore != null ? restore.get("environment") : s3 != null ? s3.get("environment") : null;
+                : restore != null ? restore.get("environment") : s3 != null ? s3.get("environment")
+                : agent != null ? agent.get("environment") : null;
         if (env != null) {
             b.append("Machine: ").append(env.path("cpus").asText()).append(" CPUs (").append(env.path("cpuModel").asText())
                     .append("), ").append(env.path("java").asText()).append(", ").append(env.path("os").asText())
@@ -39,6 +41,9 @@ final class Report {
         }
         if (s3 != null) {
             s3Section(b, s3);
+        }
+        if (agent != null) {
+            AgentReport.section(b, agent);
         }
         return b.toString();
     }
