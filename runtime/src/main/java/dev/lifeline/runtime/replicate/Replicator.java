@@ -98,6 +98,8 @@ public final class Replicator implements AutoCloseable {
     private List<ReplicaLease> leases = List.of();
     private Instant retentionRanAt = Instant.EPOCH;
     private Object dbFileKey;
+    /** Set when the database file was found replaced, until the new file's generation has started. */
+    private boolean fileReplaced;
     private String generation;
     private int index;
     /** The WAL lifetime the current index replicates; null until the first header appears. */
@@ -241,7 +243,11 @@ public final class Replicator implements AutoCloseable {
         if (failures.size() == cfg.replicas().size()) {
             throw failures.get(0);
         }
-        spool = new SegmentSpool(cfg.effectiveSpoolDir(), cfg.spoolLimitBytes());
+        if (spool == null) {
+            // Kept across a reopen: the same directory must not have two instances caching its cursors.
+            spool = new SegmentSpool(cfg.effectiveSpoolDir(), cfg.spoolLimitBytes());
+        }
+        retireTargets();
         acquireLeases();
         List<ReplicaTarget> ts = new ArrayList<>();
         for (int i = 0; i < cfg.replicas().size(); i++) {
@@ -252,6 +258,35 @@ public final class Replicator implements AutoCloseable {
                     guard == null ? () -> { } : guard::check));
         }
         targets = List.copyOf(ts);
+        if (Thread.currentThread() == thread) {
+            // Reopened by the running loop (the database file was replaced): the new targets need
+            // their upload threads as much as the first ones, which start() started.
+            for (ReplicaTarget t : targets) {
+                t.start(name);
+            }
+        }
+    }
+
+    /**
+     * Stops the current targets' upload threads before they are replaced: they hold the leases
+     * about to be released, and a thread still draining with a released lease would take it again
+     * and then find the replicator's new lease in its way (it would fence this replicator off).
+     */
+    private void retireTargets() {
+        for (ReplicaTarget t : targets) {
+            t.stop();
+        }
+        for (ReplicaTarget t : targets) {
+            try {
+                if (!t.awaitStopped(Duration.ofSeconds(10))) {
+                    LOG.log(Level.WARNING, "{0}: the upload thread of {1} did not stop within 10 s", name,
+                            t.client().describe());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
@@ -639,9 +674,16 @@ public final class Replicator implements AutoCloseable {
             if (why.isPresent()) {
                 startGeneration(why.get());
             }
-        } else if (!Objects.equals(fileKey(), dbFileKey)) {
-            reopen();
+        } else if (fileReplaced || !Objects.equals(fileKey(), dbFileKey)) {
+            // Remembered until the new generation has started: a pass that fails on the way (the
+            // file is gone for a moment, a store fails) must not leave the next pass continuing
+            // the old generation on the new file.
+            fileReplaced = true;
+            if (!Objects.equals(fileKey(), dbFileKey)) {
+                reopen();
+            }
             startGeneration("the database file was replaced");
+            fileReplaced = false;
             return;
         }
         Optional<WalHeader> header = wal.readHeader();
@@ -1256,10 +1298,11 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void reopen() throws IOException {
+        retireTargets();
         closeConnection();
-        open();
         lifetime = null;
         pos = null;
+        open();
     }
 
     private Object fileKey() {

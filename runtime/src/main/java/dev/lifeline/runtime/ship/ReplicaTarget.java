@@ -127,6 +127,21 @@ public final class ReplicaTarget {
         wake();
     }
 
+    /**
+     * Waits at most {@code max} for this target's thread to end after {@link #stop()} (at once if
+     * it never started).
+     *
+     * @return true if it has ended
+     */
+    public boolean awaitStopped(java.time.Duration max) throws InterruptedException {
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        t.join(Math.max(1, max.toMillis()));
+        return !t.isAlive();
+    }
+
     /** Drains the backlog on the caller's thread (one-shot use without a running thread). */
     public void drainNow() throws IOException {
         while (true) {
