@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * Names each database of a shared replica: its sub-prefix {@code <base><name>/}. The name is the
  * database's file name made safe for object keys; when another database (another source path)
- * already holds that name, the name gets the first hex digits of the SHA-256 of the path. The
+ * already holds that name, it is the name of the directory holding the file and the file name
+ * ({@code tenant-002-agent.db}: apps often keep one {@code agent.db} per tenant directory), and
+ * when that is held too, the file name with the first hex digits of the SHA-256 of the path. The
  * name is recorded in a write-once {@link DatabaseMarker}, so the same database gets the same
  * name on every start.
  */
@@ -36,7 +38,7 @@ public final class DatabaseNames {
      */
     public static String assign(ReplicaClient client, String basePrefix, Path db) throws IOException {
         String path = sourcePath(db);
-        List<String> candidates = candidates(db.getFileName() == null ? "" : db.getFileName().toString(), path);
+        List<String> candidates = candidates(db, path);
         // A name this database already holds wins, even if an earlier candidate became free since.
         List<String> free = new ArrayList<>();
         for (String name : candidates) {
@@ -66,12 +68,25 @@ public final class DatabaseNames {
                 + " are all held by other databases");
     }
 
-    /** The names to try, in order: the safe file name, then with 8 and 16 hex digits of the path's hash. */
-    static List<String> candidates(String fileName, String path) {
+    /**
+     * The names to try, in order: the safe file name; {@code <directory>-<file name>}, made safe
+     * (none for a file at the root); then the safe file name with 8 and 16 hex digits of the hash
+     * of {@code path}, the database's identity.
+     */
+    static List<String> candidates(Path db, String path) {
+        String fileName = db.getFileName() == null ? "" : db.getFileName().toString();
         String name = safe(fileName);
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        out.add(name);
+        Path parent = db.toAbsolutePath().normalize().getParent();
+        if (parent != null && parent.getFileName() != null) {
+            out.add(safe(parent.getFileName() + "-" + fileName));
+        }
         byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
         String hash = Chain.sha256Hex(utf8, 0, utf8.length);
-        return List.of(name, name + "-" + hash.substring(0, 8), name + "-" + hash.substring(0, 16));
+        out.add(name + "-" + hash.substring(0, 8));
+        out.add(name + "-" + hash.substring(0, 16));
+        return List.copyOf(out);
     }
 
     /** A file name made safe for object keys: [A-Za-z0-9._-], anything else becomes '_'. */

@@ -54,8 +54,10 @@ class DatabaseNamesTest {
         return p;
     }
 
+    /** The first 8 hex digits of the SHA-256 of the database's path, as the hash forms use them. */
     private static String hash8(Path db) {
-        return DatabaseNames.candidates("x", DatabaseNames.sourcePath(db)).get(1).substring(2);
+        byte[] utf8 = DatabaseNames.sourcePath(db).getBytes(StandardCharsets.UTF_8);
+        return dev.lifeline.runtime.format.Chain.sha256Hex(utf8, 0, utf8.length).substring(0, 8);
     }
 
     @Test
@@ -87,15 +89,14 @@ class DatabaseNamesTest {
     }
 
     @Test
-    void aSecondDatabaseWithTheSameFileNameGetsTheHashOfItsPath() throws Exception {
+    void aSecondDatabaseWithTheSameFileNameGetsItsDirectoryNameInFront() throws Exception {
         FileReplicaClient client = replica();
         Path a = dbFile("a/app.db");
         Path b = dbFile("b/app.db");
         String nameA = DatabaseNames.assign(client, "", a);
         String nameB = DatabaseNames.assign(client, "", b);
         assertEquals("app.db", nameA);
-        assertEquals("app.db-" + hash8(b), nameB);
-        assertTrue(nameB.matches("app\\.db-[0-9a-f]{8}"), nameB);
+        assertEquals("b-app.db", nameB);
         // Restarts in the other order keep both names.
         assertEquals(nameB, DatabaseNames.assign(client, "", b));
         assertEquals(nameA, DatabaseNames.assign(client, "", a));
@@ -106,6 +107,56 @@ class DatabaseNamesTest {
         List<DatabaseMarker> listed = DatabaseCatalog.list(client, "");
         assertEquals(List.of(nameB), listed.stream().map(DatabaseMarker::name).toList());
         assertEquals(b.toRealPath().toString(), listed.get(0).path());
+    }
+
+    @Test
+    void oneAgentDbPerTenantDirectoryIsNamedAfterItsTenant() throws Exception {
+        FileReplicaClient client = replica();
+        List<String> names = new ArrayList<>();
+        for (String tenant : List.of("tenant-001", "tenant-002", "tenant-003", "my tenant (4)")) {
+            names.add(DatabaseNames.assign(client, "", dbFile("tenants/" + tenant + "/agent.db")));
+        }
+        assertEquals(List.of("agent.db", "tenant-002-agent.db", "tenant-003-agent.db", "my_tenant__4_-agent.db"),
+                names);
+        assertEquals("tenant-002-agent.db", DatabaseNames.assign(client, "", dir.resolve("tenants/tenant-002/agent.db")),
+                "stable on the next start");
+    }
+
+    @Test
+    void whenTheDirectoryNameIsTakenTooTheHashOfThePathDecides() throws Exception {
+        FileReplicaClient client = replica();
+        Path first = dbFile("x/data/app.db");
+        Path second = dbFile("y/data/app.db");
+        Path third = dbFile("z/data/app.db");
+        assertEquals("app.db", DatabaseNames.assign(client, "", first));
+        assertEquals("data-app.db", DatabaseNames.assign(client, "", second));
+        assertEquals("app.db-" + hash8(third), DatabaseNames.assign(client, "", third));
+        assertEquals("app.db-" + hash8(third), DatabaseNames.assign(client, "", third), "stable on the next start");
+    }
+
+    @Test
+    void aDatabaseNamedWithAHashBeforeDirectoryNamesExistedKeepsThatName() throws Exception {
+        FileReplicaClient client = replica();
+        Path a = dbFile("a/app.db");
+        Path b = dbFile("b/app.db");
+        assertEquals("app.db", DatabaseNames.assign(client, "", a));
+        // b was named by an earlier version, which went from the file name straight to the hash.
+        String old = "app.db-" + hash8(b);
+        client.putIfAbsent(DatabaseCatalog.markerKey("", old), Json.write(new DatabaseMarker(1, old,
+                DatabaseNames.sourcePath(b), "h", Instant.now())));
+        assertEquals(old, DatabaseNames.assign(client, "", b), "its backups are under the old name");
+        assertEquals(List.of("app.db", old), DatabaseCatalog.list(client, "").stream().map(DatabaseMarker::name)
+                .toList(), "no marker under the directory form");
+    }
+
+    @Test
+    void aDatabaseAtTheRootHasNoDirectoryForm() {
+        List<String> atRoot = DatabaseNames.candidates(Path.of("/app.db"), "/app.db");
+        assertEquals(3, atRoot.size(), atRoot::toString);
+        assertEquals("app.db", atRoot.get(0));
+        assertTrue(atRoot.get(1).matches("app\\.db-[0-9a-f]{8}") && atRoot.get(2).matches("app\\.db-[0-9a-f]{16}"),
+                atRoot::toString);
+        assertEquals("x_y-app.db", DatabaseNames.candidates(Path.of("/srv/x y/app.db"), "/srv/x y/app.db").get(1));
     }
 
     /**
@@ -132,13 +183,13 @@ class DatabaseNamesTest {
     }
 
     @Test
-    void losingTheRaceForANameToAnotherDatabaseTakesTheHashedName() throws Exception {
+    void losingTheRaceForANameToAnotherDatabaseTakesTheNextName() throws Exception {
         Path db = dbFile("a/app.db");
         AtomicBoolean raced = new AtomicBoolean();
         ReplicaClient racing = racing("/elsewhere/app.db", raced);
         String name = DatabaseNames.assign(racing, "", db);
         assertTrue(raced.get());
-        assertEquals("app.db-" + hash8(db), name);
+        assertEquals("a-app.db", name);
         assertEquals("/elsewhere/app.db", DatabaseCatalog.read(racing, "", "app.db").orElseThrow().path());
         assertEquals(name, DatabaseNames.assign(replica(), "", db), "stable afterwards");
     }
@@ -210,8 +261,7 @@ class DatabaseNamesTest {
                 .map(DatabaseMarker::name).toList());
         assertEquals(List.of(), DatabaseCatalog.list(client, "nothing-here/"));
         // A future-format marker also keeps its name from being taken.
-        Path future = dbFile("4/future.db");
-        assertEquals("future.db-" + hash8(future), DatabaseNames.assign(client, "shared/", future));
+        assertEquals("4-future.db", DatabaseNames.assign(client, "shared/", dbFile("4/future.db")));
     }
 
     @Test
