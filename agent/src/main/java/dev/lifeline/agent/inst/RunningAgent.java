@@ -49,7 +49,7 @@ final class RunningAgent {
         LifelineBridge.install(new BridgeHooks(interceptor));
         try {
             ClassLoader agentLoader = RunningAgent.class.getClassLoader();
-            gate.activate(SqliteInstrumentation.build(agentLoader, new TransformErrors()));
+            gate.activate(withoutUnsafe(() -> SqliteInstrumentation.build(agentLoader, new TransformErrors())));
             a.gate = gate;
             a.retransformWatched();
         } catch (RuntimeException | LinkageError e) {
@@ -143,6 +143,27 @@ final class RunningAgent {
                     + " s; the replicas may lag the databases (the next start resumes from the WAL)");
         }
         return clean;
+    }
+
+    /**
+     * Runs Byte Buddy's first use with {@code net.bytebuddy.safe=true}, so that its class injector
+     * does not touch {@code sun.misc.Unsafe} (on 24+ the JVM prints a deprecation warning on the
+     * host's standard error). Byte Buddy reads the property once, when its classes initialize in
+     * our loader; it is set only if the host has not set it, and removed again at once so the
+     * host's own Byte Buddy, if any, sees the host's setting.
+     */
+    private static <T> T withoutUnsafe(java.util.function.Supplier<T> work) {
+        boolean set = System.getProperty("net.bytebuddy.safe") == null;
+        if (set) {
+            System.setProperty("net.bytebuddy.safe", "true");
+        }
+        try {
+            return work.get();
+        } finally {
+            if (set) {
+                System.clearProperty("net.bytebuddy.safe");
+            }
+        }
     }
 
     /** Retransforms the watched classes already loaded (by the host, never by us): a live attach. */

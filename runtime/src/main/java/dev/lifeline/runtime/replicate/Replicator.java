@@ -126,6 +126,8 @@ public final class Replicator implements AutoCloseable {
     private long lastWalSize = -1;
     private long lastWalModified = -1;
     private long lastFullLookNanos;
+    /** When the last sync pass started, for {@code minSyncInterval}. */
+    private long lastPassNanos;
     /** The newest ticket a finished pass has served (only the replicating thread writes it). */
     private volatile long servedTicket;
 
@@ -541,6 +543,8 @@ public final class Replicator implements AutoCloseable {
                     // A ticket nobody has served yet forces a pass even if the WAL looks unchanged.
                     boolean changed = walMayHaveChanged();
                     if (changed || commitSeq.get() > servedTicket) {
+                        lingerBeforePass();
+                        lastPassNanos = System.nanoTime();
                         syncOnce();
                     }
                     maybeCheckpoint();
@@ -578,6 +582,22 @@ public final class Replicator implements AutoCloseable {
             publishStatus("stopped");
             stopped.countDown();
             signalWaiters();
+        }
+    }
+
+    /**
+     * Waits out what is left of {@code minSyncInterval} since the last pass began, so that under
+     * load the commits of that time gather into one segment instead of one segment each. Wakes do
+     * not cut it short; a stop does.
+     */
+    private void lingerBeforePass() {
+        long min = cfg.minSyncInterval().toNanos();
+        if (min <= 0) {
+            return;
+        }
+        long until = lastPassNanos + min;
+        for (long left = until - System.nanoTime(); left > 0 && !stopping; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
         }
     }
 
