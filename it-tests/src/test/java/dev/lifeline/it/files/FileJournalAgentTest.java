@@ -47,6 +47,16 @@ class FileJournalAgentTest {
     private static final Pattern MISSING_ACCESS = Pattern.compile(
             "(?i)add-opens|add-exports|illegal reflective|InaccessibleObject|IllegalAccess|net\\.openhft");
 
+    /**
+     * Drops the JVM's own once-per-process notice (Java 24+) that some code called a deprecated
+     * sun.misc.Unsafe method: Chronicle Queue does, by design; that is not a missing access.
+     */
+    static String withoutUnsafeNotice(String err) {
+        return err.lines().filter(l -> !(l.startsWith("WARNING: ") && (l.contains("sun.misc.Unsafe")
+                        || l.contains("Please consider reporting this to the maintainers"))))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     static Stream<Path> javas() {
         List<Path> out = new ArrayList<>(List.of(Tools.java()));
         if (Files.isExecutable(TEMURIN_25)) {
@@ -75,7 +85,7 @@ class FileJournalAgentTest {
         assertTrue(err.contains("[lifeline] journaling changes to files under " + root), err);
         assertFalse(err.contains("[lifeline] ERROR"), err);
         assertFalse(err.contains("[lifeline] WARNING"), err);
-        assertFalse(MISSING_ACCESS.matcher(err).find(), "Chronicle complained:\n" + err);
+        assertFalse(MISSING_ACCESS.matcher(withoutUnsafeNotice(err)).find(), "Chronicle complained:\n" + err);
 
         List<JournalRecord> records = new ArrayList<>();
         try (JournalReader reader = JournalReader.open(state.resolve("journal"))) {

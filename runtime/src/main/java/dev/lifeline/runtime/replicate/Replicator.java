@@ -551,6 +551,9 @@ public final class Replicator implements AutoCloseable {
                     maybeEnforceRetention();
                     backoffMs = 0;
                     consecutiveFailures = 0;
+                } catch (RetryLater e) {
+                    LOG.log(Level.DEBUG, "{0}: {1}", name, e.getMessage());
+                    backoffMs = 10;
                 } catch (Exception e) {
                     consecutiveFailures++;
                     recordError(e);

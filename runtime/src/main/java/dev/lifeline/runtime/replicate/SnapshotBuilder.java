@@ -59,7 +59,7 @@ final class SnapshotBuilder {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<WalHeader> before = wal.readHeader();
             if (expected != null && (before.isEmpty() || !before.get().sameLifetime(expected))) {
-                throw new IOException("the WAL restarted before the snapshot could be taken; it is taken later");
+                throw new RetryLater("the WAL restarted before the snapshot could be taken; it is taken later");
             }
             Path image = Files.createTempFile(tempDir, "lifeline-snapshot-", ".db");
             try {
