@@ -83,7 +83,7 @@ public final class ProtectedDatabase {
     public long commitSeen() {
         commitsSeen.increment();
         Replicator r = replicator;
-        return r == null ? -1 : r.commitSeen();
+        return r == null ? -1 : r.commitSeen(durable);
     }
 
     /**

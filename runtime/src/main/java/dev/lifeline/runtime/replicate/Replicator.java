@@ -153,6 +153,8 @@ public final class Replicator implements AutoCloseable {
     // ---- durable-commit tickets (any thread; see the class comment) ----
     /** The last ticket handed out by {@link #commitSeen()}. */
     private final AtomicLong commitSeq = new AtomicLong();
+    /** The newest ticket of a durable commit: while it is not served, passes do not pause. */
+    private final AtomicLong urgentTicket = new AtomicLong();
     /** Guards {@link #awaitingStorage} and {@link #durableTicket}; waiters wait on it. */
     private final Object durableLock = new Object();
     /**
@@ -414,7 +416,19 @@ public final class Replicator implements AutoCloseable {
      * commit's frames. Cheap and non-blocking; any thread.
      */
     public long commitSeen() {
+        return commitSeen(false);
+    }
+
+    /**
+     * As {@link #commitSeen()}; {@code urgent} (a durable commit about to wait for its ticket)
+     * also cuts short the {@code minSyncInterval} pause, so a durable writer is never held back
+     * by the batching meant for asynchronous ones.
+     */
+    public long commitSeen(boolean urgent) {
         long ticket = commitSeq.incrementAndGet();
+        if (urgent) {
+            urgentTicket.accumulateAndGet(ticket, Math::max);
+        }
         wake();
         return ticket;
     }
@@ -591,7 +605,7 @@ public final class Replicator implements AutoCloseable {
     /**
      * Waits out what is left of {@code minSyncInterval} since the last pass began, so that under
      * load the commits of that time gather into one segment instead of one segment each. Wakes do
-     * not cut it short; a stop does.
+     * not cut it short; a stop or a durable commit does.
      */
     private void lingerBeforePass() {
         long min = cfg.minSyncInterval().toNanos();
@@ -599,7 +613,8 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         long until = lastPassNanos + min;
-        for (long left = until - System.nanoTime(); left > 0 && !stopping; left = until - System.nanoTime()) {
+        for (long left = until - System.nanoTime(); left > 0 && !stopping && urgentTicket.get() <= servedTicket;
+                left = until - System.nanoTime()) {
             LockSupport.parkNanos(this, left);
         }
     }
