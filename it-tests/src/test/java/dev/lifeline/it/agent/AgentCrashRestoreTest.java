@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeline.it.Proc;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,11 +47,11 @@ class AgentCrashRestoreTest {
                 "--threads", "2", "--seed", "7", "--durable-ack", ack.toString()));
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (lines(ack) < 40 * TENANTS && System.nanoTime() < deadline && app.alive()) {
+            while (SampleApp.lines(ack) < 40 * TENANTS && System.nanoTime() < deadline && app.alive()) {
                 Thread.sleep(100);
             }
             assertTrue(app.alive(), "the app died on its own:\n" + app.stderr());
-            assertTrue(lines(ack) >= 40 * TENANTS, "the app acknowledged only " + lines(ack) + " turns in 60 s:\n"
+            assertTrue(SampleApp.lines(ack) >= 40 * TENANTS, "the app acknowledged only " + SampleApp.lines(ack) + " turns in 60 s:\n"
                     + app.stderr());
             Thread.sleep(random.nextInt(2000));
             app.kill();
@@ -78,15 +77,6 @@ class AgentCrashRestoreTest {
                 assertTrue(got >= a.getValue() - RATE - 2, a.getKey() + ": restored only up to turn " + got
                         + " but turn " + a.getValue() + " was acknowledged");
             }
-        }
-    }
-
-    private static long lines(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return 0;
-        }
-        try (Stream<String> s = Files.lines(p)) {
-            return s.count();
         }
     }
 }

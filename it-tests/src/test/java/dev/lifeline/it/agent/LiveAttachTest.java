@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeline.it.Lifeline;
 import dev.lifeline.it.Proc;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +53,7 @@ class LiveAttachTest {
             Proc.Result detach = Proc.run(Duration.ofMinutes(1), Lifeline.cli("detach", pid));
             assertEquals(0, detach.exitCode(), detach.describe());
             long before = SampleApp.acked(ack).values().stream().mapToLong(Integer::longValue).sum();
-            awaitAcks(app, ack, lines(ack) + 20);
+            awaitAcks(app, ack, SampleApp.lines(ack) + 20);
             assertTrue(app.alive(), "the app stopped after the detach:\n" + app.stderr());
             Proc.Result gone = Proc.run(Duration.ofMinutes(1), Lifeline.cli("status", "--pid", pid));
             assertEquals(1, gone.exitCode(), "status after detach: " + gone.describe());
@@ -63,7 +62,7 @@ class LiveAttachTest {
             Proc.Result again = Proc.run(Duration.ofMinutes(1), Lifeline.cli("attach", pid, "state-dir=" + state));
             assertEquals(0, again.exitCode(), again.describe());
             awaitReplicating(pid, 2);
-            awaitAcks(app, ack, lines(ack) + 40);
+            awaitAcks(app, ack, SampleApp.lines(ack) + 40);
             app.kill();
         } finally {
             err = app.stderr();
@@ -108,19 +107,11 @@ class LiveAttachTest {
 
     private static void awaitAcks(Proc app, Path ack, long n) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (lines(ack) < n && System.nanoTime() < deadline && app.alive()) {
+        while (SampleApp.lines(ack) < n && System.nanoTime() < deadline && app.alive()) {
             Thread.sleep(100);
         }
         assertTrue(app.alive(), "the app died:\n" + app.stderr());
-        assertTrue(lines(ack) >= n, "only " + lines(ack) + " acks, expected " + n + ":\n" + app.stderr());
-    }
-
-    private static long lines(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return 0;
-        }
-        try (Stream<String> s = Files.lines(p)) {
-            return s.count();
-        }
+        long acks = SampleApp.lines(ack);
+        assertTrue(acks >= n, "only " + acks + " acks, expected " + n + ":\n" + app.stderr());
     }
 }

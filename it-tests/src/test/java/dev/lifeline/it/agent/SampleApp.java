@@ -101,6 +101,16 @@ final class SampleApp {
         }
     }
 
+    /** How many lines a file has (0 before it exists): the app's acknowledgements so far. */
+    static long lines(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return 0;
+        }
+        try (Stream<String> s = Files.lines(p)) {
+            return s.count();
+        }
+    }
+
     /** The last acknowledged turn of each tenant in a --durable-ack file. */
     static Map<String, Integer> acked(Path ackFile) throws IOException {
         Map<String, Integer> out = new HashMap<>();

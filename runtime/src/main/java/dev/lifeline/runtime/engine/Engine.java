@@ -102,15 +102,9 @@ public final class Engine implements AutoCloseable {
         }
         List<String> out = new ArrayList<>();
         for (String u : cfg.replicas()) {
-            out.add(redact(u));
+            out.add(dev.lifeline.runtime.replica.s3.Redactor.redactUrl(u));
         }
         return out;
-    }
-
-    /** Drops user information and secret-looking query values: replica URLs may be shown anywhere. */
-    static String redact(String url) {
-        String s = url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
-        return s.replaceAll("(?i)([?&](?:[a-z-]*(?:secret|key|token|password)[a-z-]*)=)[^&]*", "$1[REDACTED]");
     }
 
     private void startNow(ProtectedDatabase pd) {
