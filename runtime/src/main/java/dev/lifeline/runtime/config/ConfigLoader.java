@@ -56,6 +56,7 @@ public final class ConfigLoader {
         DURABLE_ON_TIMEOUT("durable-on-timeout", false, "fail or continue"),
         CONVERT_TO_WAL("convert-to-wal", false, "true or false"),
         POLL_INTERVAL("poll-interval", false, null),
+        SYNC_INTERVAL("sync-interval", false, "a duration from 0 to 1s, such as 25ms or 100ms (0 ships every commit at once)"),
         SNAPSHOT_INTERVAL("snapshot-interval", false, null),
         RETENTION("retention", false, null),
         MIN_CHECKPOINT_FRAMES("min-checkpoint-frames", false, "a whole number of at least 1"),
@@ -397,12 +398,17 @@ public final class ConfigLoader {
             List<String> include = globs(Key.INCLUDE);
             List<String> exclude = globs(Key.EXCLUDE);
             List<String> durable = globs(Key.DURABLE);
-            Duration durableTimeout = duration(Key.DURABLE_TIMEOUT, d.durableTimeout(), false);
+            Duration durableTimeout = duration(Key.DURABLE_TIMEOUT, d.durableTimeout(), null);
             DurableTimeoutAction onTimeout = action(d.durableOnTimeout());
             boolean convert = bool(Key.CONVERT_TO_WAL, d.convertToWal());
-            Duration poll = duration(Key.POLL_INTERVAL, d.pollInterval(), false);
-            Duration snapshots = duration(Key.SNAPSHOT_INTERVAL, d.snapshotInterval(), false);
-            Duration retention = duration(Key.RETENTION, d.retention(), true);
+            Duration poll = duration(Key.POLL_INTERVAL, d.pollInterval(), null);
+            Duration sync = duration(Key.SYNC_INTERVAL, d.syncInterval(), "no batching");
+            if (sync.compareTo(Duration.ofSeconds(1)) > 0) {
+                Raw r = raw(Key.SYNC_INTERVAL);
+                throw bad(Key.SYNC_INTERVAL, r.single(), "longer than 1s");
+            }
+            Duration snapshots = duration(Key.SNAPSHOT_INTERVAL, d.snapshotInterval(), null);
+            Duration retention = duration(Key.RETENTION, d.retention(), "keep everything");
             long min = count(Key.MIN_CHECKPOINT_FRAMES, d.minCheckpointFrames());
             long max = count(Key.MAX_CHECKPOINT_FRAMES, d.maxCheckpointFrames());
             if (max < min) {
@@ -427,7 +433,7 @@ public final class ConfigLoader {
             List<String> watchExclude = globs(Key.WATCH_EXCLUDE);
             return new LifelineConfig(enabled, stateDir, replicas, include, exclude, durable, durableTimeout, onTimeout,
                     convert, poll, min, max, snapshots, retention.isZero() ? null : retention, dbs, source, watch,
-                    watchInclude, watchExclude);
+                    watchInclude, watchExclude, sync);
         }
 
         private void note(Key k, Raw r, Object value, Object dflt, String shown) {
@@ -499,7 +505,8 @@ public final class ConfigLoader {
             return out;
         }
 
-        private Duration duration(Key k, Duration dflt, boolean zeroKeepsAll) {
+        /** {@code zeroMeans}: what 0 means where it is allowed (shown in the banner); null: 0 is refused. */
+        private Duration duration(Key k, Duration dflt, String zeroMeans) {
             Raw r = raw(k);
             if (r == null) {
                 return dflt;
@@ -511,10 +518,10 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw bad(k, it, it.text().isBlank() ? "empty" : "not a duration");
             }
-            if (d.isNegative() || d.isZero() && !zeroKeepsAll) {
+            if (d.isNegative() || d.isZero() && zeroMeans == null) {
                 throw bad(k, it, "must be greater than 0");
             }
-            note(k, r, d, dflt, it.text().trim() + (d.isZero() ? " (keep everything)" : ""));
+            note(k, r, d, dflt, it.text().trim() + (d.isZero() ? " (" + zeroMeans + ")" : ""));
             return d;
         }
 

@@ -32,13 +32,20 @@ import java.util.List;
  * @param watchInclude        globs on a file's absolute path; when given, only matching files under
  *                            {@link #watch} are journaled
  * @param watchExclude        globs on a file's absolute path; a matching file is not journaled
+ * @param syncInterval        the least time between two shipping passes of a database busy alone; busy
+ *                            databases share one budget (N busy: N × this each, at most 1 s); zero
+ *                            ships every commit at once
  */
 public record LifelineConfig(boolean enabled, Path stateDir, List<String> replicas, List<String> include,
                              List<String> exclude, List<String> durable, Duration durableTimeout,
                              DurableTimeoutAction durableOnTimeout, boolean convertToWal, Duration pollInterval,
                              long minCheckpointFrames, long maxCheckpointFrames, Duration snapshotInterval,
                              Duration retention, List<DatabaseConfig> databases, List<String> source,
-                             List<Path> watch, List<String> watchInclude, List<String> watchExclude) {
+                             List<Path> watch, List<String> watchInclude, List<String> watchExclude,
+                             Duration syncInterval) {
+
+    /** The default {@link #syncInterval}. */
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(25);
 
     public LifelineConfig {
         replicas = List.copyOf(replicas);
@@ -60,7 +67,7 @@ public record LifelineConfig(boolean enabled, Path stateDir, List<String> replic
                           Duration retention, List<DatabaseConfig> databases, List<String> source) {
         this(enabled, stateDir, replicas, include, exclude, durable, durableTimeout, durableOnTimeout, convertToWal,
                 pollInterval, minCheckpointFrames, maxCheckpointFrames, snapshotInterval, retention, databases, source,
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), DEFAULT_SYNC_INTERVAL);
     }
 
     /** What a durable commit does when the replicas do not confirm it in time. */

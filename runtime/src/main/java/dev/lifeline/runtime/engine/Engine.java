@@ -4,6 +4,7 @@ import dev.lifeline.runtime.config.LifelineConfig;
 import dev.lifeline.runtime.replica.ReplicaClient;
 import dev.lifeline.runtime.replica.ReplicaUrl;
 import dev.lifeline.runtime.replicate.SqliteAccess;
+import dev.lifeline.runtime.replicate.SyncPacer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -38,10 +39,16 @@ public final class Engine implements AutoCloseable {
     /** The starter thread: opens replicas and starts replicators, retrying those that fail. */
     private final ExecutorService starter;
     private final Instant startedAt = Instant.now();
+    /** However many databases are busy, none waits longer than this between passes. */
+    private static final Duration MAX_SYNC_INTERVAL = Duration.ofSeconds(1);
     private volatile boolean closed;
+    /** One budget of shipping passes for every database this engine protects. */
+    private final SyncPacer pacer;
 
     public Engine(LifelineConfig cfg) {
         this.cfg = cfg;
+        this.pacer = new SyncPacer(cfg.syncInterval(), MAX_SYNC_INTERVAL.compareTo(cfg.syncInterval()) < 0
+                ? cfg.syncInterval() : MAX_SYNC_INTERVAL);
         ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(10_000), r -> {
                     Thread t = new Thread(r, "lifeline-engine");
@@ -53,6 +60,10 @@ public final class Engine implements AutoCloseable {
 
     public LifelineConfig config() {
         return cfg;
+    }
+
+    SyncPacer pacer() {
+        return pacer;
     }
 
     /**

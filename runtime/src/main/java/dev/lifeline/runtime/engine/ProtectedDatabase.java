@@ -25,13 +25,6 @@ public final class ProtectedDatabase {
 
     private static final System.Logger LOG = System.getLogger("dev.lifeline.engine");
     private static final Duration MAX_RETRY = Duration.ofSeconds(60);
-    /**
-     * Commits wake the replicator at once, but one pass per commit under load costs the host
-     * several times its own CPU (a segment, its metadata and their fsyncs each time). Passes at
-     * most this often gather the commits of the interval into one segment; it bounds the lag they
-     * add, durable commits included.
-     */
-    static final Duration MIN_SYNC_INTERVAL = Duration.ofMillis(25);
 
     private final Path path;
     private final boolean durable;
@@ -143,7 +136,7 @@ public final class ProtectedDatabase {
         ReplicatorConfig rc = ReplicatorConfig.defaults(path, clients)
                 .withPrefix(n + "/")
                 .withPollInterval(cfg.pollInterval())
-                .withMinSyncInterval(MIN_SYNC_INTERVAL)
+                .withPacer(engine.pacer())
                 .withCheckpointFrames(cfg.minCheckpointFrames(), cfg.maxCheckpointFrames())
                 .withConvertToWal(cfg.convertToWal())
                 .withSpool(cfg.stateDir().resolve("spool").resolve(n), 1L << 30)

@@ -27,14 +27,15 @@ import java.util.List;
  * @param takeover            take the replicas' leases even if another process holds them
  * @param sqlite              how this process reaches the database: standalone, or inside the host
  *                            JVM through the host's own SQLite library
- * @param minSyncInterval     the least time from one sync pass to the next, even when commits wake the
- *                            replicator: under load, commits gather into fewer, larger segments
+ * @param pacer               the least time from one sync pass to the next, even when commits wake the
+ *                            replicator: under load, commits gather into fewer, larger segments (one
+ *                            pacer may be shared by the replicators of an engine)
  */
 public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, String prefix, Duration pollInterval,
                                long minCheckpointFrames, long maxCheckpointFrames, Duration idleCheckpoint,
                                long maxSegmentBytes, boolean convertToWal, Path spoolDir, long spoolLimitBytes,
                                Duration snapshotInterval, Duration retention, Duration leaseTtl, boolean takeover,
-                               Clock clock, SqliteAccess sqlite, Duration minSyncInterval) {
+                               Clock clock, SqliteAccess sqlite, SyncPacer pacer) {
 
     public ReplicatorConfig {
         replicas = List.copyOf(replicas);
@@ -50,7 +51,7 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
     public static ReplicatorConfig defaults(Path database, List<ReplicaClient> replicas) {
         return new ReplicatorConfig(database, replicas, "", Duration.ofMillis(10), 1000, 10_000,
                 Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Duration.ofHours(6), Duration.ofHours(24), Duration.ofSeconds(30), false,
-                Clock.systemUTC(), SqliteAccess.STANDALONE, Duration.ZERO);
+                Clock.systemUTC(), SqliteAccess.STANDALONE, SyncPacer.fixed(Duration.ZERO));
     }
 
     /** The first replica (the only one, for a single-replica setup). */
@@ -70,77 +71,77 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
     public ReplicatorConfig withPrefix(String p) {
         return new ReplicatorConfig(database, replicas, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
                 idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withPollInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, d, minCheckpointFrames, maxCheckpointFrames,
                 idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withCheckpointFrames(long min, long max) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, min, max, idleCheckpoint,
                 maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withIdleCheckpoint(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withMaxSegmentBytes(long n) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withConvertToWal(boolean b) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withSpool(Path dir, long limitBytes) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withSnapshotInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, d,
-                retention, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                retention, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withRetention(Duration window) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, window, leaseTtl, takeover, clock, sqlite, minSyncInterval);
+                snapshotInterval, window, leaseTtl, takeover, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withLease(Duration ttl, boolean takeOver) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, ttl, takeOver, clock, sqlite, minSyncInterval);
+                snapshotInterval, retention, ttl, takeOver, clock, sqlite, pacer);
     }
 
     public ReplicatorConfig withClock(Clock c) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, retention, leaseTtl, takeover, c, sqlite, minSyncInterval);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, retention, leaseTtl, takeover, c, sqlite, pacer);
     }
 
     public ReplicatorConfig withSqliteAccess(SqliteAccess a) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, a, minSyncInterval);
+                snapshotInterval, retention, leaseTtl, takeover, clock, a, pacer);
     }
 
-    public ReplicatorConfig withMinSyncInterval(Duration d) {
+    public ReplicatorConfig withPacer(SyncPacer p) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, d);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, p);
     }
 }

@@ -65,6 +65,7 @@ class ConfigLoaderTest {
         assertEquals(tmp.resolve("home").resolve(".lifeline"), c.stateDir(), "~ is the given user.home");
         assertEquals(List.of(), c.replicas());
         assertEquals(Duration.ofSeconds(1), c.pollInterval());
+        assertEquals(Duration.ofMillis(25), c.syncInterval());
         assertEquals(Duration.ofSeconds(5), c.durableTimeout());
         assertEquals(DurableTimeoutAction.FAIL, c.durableOnTimeout());
         assertEquals(Duration.ofHours(24), c.retention());
@@ -125,6 +126,7 @@ class ConfigLoaderTest {
         env.put("LIFELINE_DURABLE_ON_TIMEOUT", "continue");
         env.put("LIFELINE_CONVERT_TO_WAL", "false");
         env.put("LIFELINE_POLL_INTERVAL", "10ms");
+        env.put("LIFELINE_SYNC_INTERVAL", "0");
         env.put("LIFELINE_SNAPSHOT_INTERVAL", "1h");
         env.put("LIFELINE_RETENTION", "0");
         env.put("LIFELINE_MIN_CHECKPOINT_FRAMES", "10");
@@ -140,6 +142,9 @@ class ConfigLoaderTest {
         assertEquals(DurableTimeoutAction.CONTINUE, c.durableOnTimeout());
         assertFalse(c.convertToWal());
         assertEquals(Duration.ofMillis(10), c.pollInterval());
+        assertEquals(Duration.ZERO, c.syncInterval());
+        assertTrue(c.source().contains("sync-interval = 0 (no batching) (environment LIFELINE_SYNC_INTERVAL)"),
+                c.source()::toString);
         assertEquals(Duration.ofHours(1), c.snapshotInterval());
         assertNull(c.retention(), "0 keeps everything");
         assertEquals(10, c.minCheckpointFrames());
@@ -315,7 +320,7 @@ class ConfigLoaderTest {
         assertHas(a.getMessage(), "unknown key 'replcia' (agent argument) (did you mean 'replica'?)",
                 "known keys: enabled, config, state-dir,"
                 + " replica, include, exclude, durable, durable-timeout, durable-on-timeout, convert-to-wal,"
-                + " poll-interval, snapshot-interval, retention, min-checkpoint-frames, max-checkpoint-frames");
+                + " poll-interval, sync-interval, snapshot-interval, retention, min-checkpoint-frames, max-checkpoint-frames");
 
         Map<String, String> p = props();
         p.put("lifeline.replicas", "/x");
@@ -323,10 +328,10 @@ class ConfigLoaderTest {
         assertHas(b.getMessage(), "unknown key 'replicas' (system property lifeline.replicas)",
                 "did you mean 'replica'?", "known keys: enabled,");
 
-        Path f = yaml("poll-interval: 1s\nsync-interval: 1s\n");
+        Path f = yaml("poll-interval: 1s\nmonitor-interval: 1s\n");
         ConfigException c = fails("config=" + f, props(), Map.of());
         assertEquals(f + ":2", c.origin());
-        assertHas(c.getMessage(), "unknown key 'sync-interval' (" + f + ":2)", "replicas, dbs");
+        assertHas(c.getMessage(), "unknown key 'monitor-interval' (" + f + ":2)", "replicas, dbs");
         assertFalse(c.getMessage().contains("did you mean"), "no suggestion when nothing is close");
         assertHas(fails("poll_intervall=1s", props(), Map.of()).getMessage(), "did you mean 'poll-interval'?");
 
@@ -349,6 +354,11 @@ class ConfigLoaderTest {
         assertHas(fails(null, props(), Map.of("LIFELINE_DURABLE_ON_TIMEOUT", "retry")).getMessage(),
                 "durable-on-timeout = 'retry' (environment LIFELINE_DURABLE_ON_TIMEOUT)", "allowed: fail or continue");
         assertHas(fails("poll-interval=0", props(), Map.of()).getMessage(), "'0'", "must be greater than 0");
+        assertEquals("sync-interval = '2s' (agent argument): longer than 1s; allowed: a duration from 0 to 1s, such as"
+                + " 25ms or 100ms (0 ships every commit at once)", fails("sync-interval=2s", props(), Map.of())
+                .getMessage());
+        assertHas(fails("sync-interval=-5ms", props(), Map.of()).getMessage(), "sync-interval = '-5ms'");
+        assertEquals(Duration.ofSeconds(1), load("sync-interval=1s", props(), Map.of()).syncInterval());
         assertHas(fails("durable-timeout=PT-5S", props(), Map.of()).getMessage(), "must be greater than 0");
         assertHas(fails("retention=-1s", props(), Map.of()).getMessage(), "retention = '-1s'", "not a duration");
         assertHas(fails("min-checkpoint-frames=0", props(), Map.of()).getMessage(),
