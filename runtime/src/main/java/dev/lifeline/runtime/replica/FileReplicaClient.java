@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +27,9 @@ public final class FileReplicaClient implements ReplicaClient {
     private static final String TMP_SUFFIX = ".lifeline-tmp";
 
     private final Path root;
+    /** Temporary names: unique per process, client and write, with no random source. */
+    private final String tmpTag = ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this));
+    private final java.util.concurrent.atomic.AtomicLong tmpCounter = new java.util.concurrent.atomic.AtomicLong();
 
     public FileReplicaClient(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -134,11 +136,15 @@ public final class FileReplicaClient implements ReplicaClient {
         Path target = resolve(key);
         Path dir = target.getParent();
         try {
-            Files.createDirectories(dir);
+            // Looked at first: for a directory that exists, createDirectories fails and catches an
+            // exception inside, which at every object of every pass was a cost worth skipping.
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+            }
         } catch (IOException e) {
             throw new IOException("cannot create directory " + dir + " in replica " + describe() + ": " + e, e);
         }
-        Path tmp = dir.resolve(target.getFileName() + "." + UUID.randomUUID() + TMP_SUFFIX);
+        Path tmp = dir.resolve(target.getFileName() + "." + tmpTag + "-" + tmpCounter.incrementAndGet() + TMP_SUFFIX);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writer.write(ch);

@@ -35,6 +35,9 @@ final class ReadLockConnection implements AutoCloseable {
             s.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
             // Our connections must never checkpoint on their own: the engine decides when.
             s.execute("PRAGMA wal_autocheckpoint = 0");
+            // They hold a read mark and checkpoint, reading almost no pages: a small page cache
+            // (64 KiB, not SQLite's 2 MiB) keeps them from growing the host's memory per database.
+            s.execute("PRAGMA cache_size = -64");
         } catch (SQLException e) {
             c.close();
             throw e;

@@ -119,6 +119,8 @@ public final class Replicator implements AutoCloseable {
     /** When this generation's newest snapshot was taken, and the indexes that have one. */
     private Instant lastSnapshotAt = Instant.EPOCH;
     private final java.util.Set<Integer> snapshotIndexes = new java.util.HashSet<>();
+    /** The raw bytes of the segment being prepared, kept from pass to pass (this thread's only). */
+    private final SegmentBuffer segment = new SegmentBuffer();
     private Instant lastCommitSeen = Instant.EPOCH;
     private SegmentUpload pending;
     private int consecutiveFailures;
@@ -126,7 +128,7 @@ public final class Replicator implements AutoCloseable {
     private long lastWalSize = -1;
     private long lastWalModified = -1;
     private long lastFullLookNanos;
-    /** When the last sync pass started, for {@code minSyncInterval}. */
+    /** When the last sync pass started, for the pacer's interval. */
     private long lastPassNanos;
     /** The newest ticket a finished pass has served (only the replicating thread writes it). */
     private volatile long servedTicket;
@@ -421,7 +423,7 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * As {@link #commitSeen()}; {@code urgent} (a durable commit about to wait for its ticket)
-     * also cuts short the {@code minSyncInterval} pause, so a durable writer is never held back
+     * also cuts short the pacer's pause, so a durable writer is never held back
      * by the batching meant for asynchronous ones.
      */
     public long commitSeen(boolean urgent) {
@@ -596,6 +598,7 @@ public final class Replicator implements AutoCloseable {
             }
         } finally {
             closeConnection();
+            cfg.pacer().forget(this);
             publishStatus("stopped");
             stopped.countDown();
             signalWaiters();
@@ -603,20 +606,20 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * Waits out what is left of {@code minSyncInterval} since the last pass began, so that under
+     * Waits out what is left of the pacer's interval since the last pass began, so that under
      * load the commits of that time gather into one segment instead of one segment each. Wakes do
      * not cut it short; a stop or a durable commit does.
      */
     private void lingerBeforePass() {
-        long min = cfg.minSyncInterval().toNanos();
-        if (min <= 0) {
-            return;
+        long min = cfg.pacer().intervalNanos(this);
+        if (min > 0) {
+            long until = lastPassNanos + min;
+            for (long left = until - System.nanoTime(); left > 0 && !stopping && urgentTicket.get() <= servedTicket;
+                    left = until - System.nanoTime()) {
+                LockSupport.parkNanos(this, left);
+            }
         }
-        long until = lastPassNanos + min;
-        for (long left = until - System.nanoTime(); left > 0 && !stopping && urgentTicket.get() <= servedTicket;
-                left = until - System.nanoTime()) {
-            LockSupport.parkNanos(this, left);
-        }
+        cfg.pacer().passStarted(this);
     }
 
     /**
@@ -779,13 +782,12 @@ public final class Replicator implements AutoCloseable {
     /** Ships whole transactions from the current position until the WAL has no more. */
     private void shipCommitted() throws IOException {
         while (true) {
-            ByteArrayOutputStream frames = new ByteArrayOutputStream();
-            WalScan scan = wal.readTransactions(pos, cfg.maxSegmentBytes(), frames);
+            WalScan scan = readSegment(cfg.maxSegmentBytes(), Long.MAX_VALUE);
             if (scan.isEmpty()) {
                 return;
             }
             lastCommitSeen = cfg.clock().instant();
-            SegmentUpload up = prepareSegment(scan, frames.toByteArray(), lastCommitSeen);
+            SegmentUpload up = prepareSegment(scan, lastCommitSeen);
             store(up);
             if (!scan.moreAvailable()) {
                 return;
@@ -793,31 +795,37 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    private SegmentUpload prepareSegment(WalScan scan, byte[] frames, Instant seen) throws IOException {
-        long offset = indexStarted ? pos.offset() : 0;
-        byte[] raw;
-        if (indexStarted) {
-            raw = frames;
-        } else {
-            // The first segment of an index carries the WAL header, as Litestream's do.
-            raw = new byte[WalHeader.SIZE + frames.length];
-            System.arraycopy(lifetime.encode(), 0, raw, 0, WalHeader.SIZE);
-            System.arraycopy(frames, 0, raw, WalHeader.SIZE, frames.length);
+    /**
+     * Reads the whole transactions after {@link #pos} into {@link #segment}: the raw bytes of the
+     * next segment. The first segment of an index carries the WAL header, as Litestream's do.
+     */
+    private WalScan readSegment(long maxBytes, long endLimit) throws IOException {
+        segment.clear();
+        if (!indexStarted) {
+            segment.write(lifetime.encode());
         }
+        return wal.readTransactions(pos, maxBytes, endLimit, segment);
+    }
+
+    /** Compresses, hashes and describes the segment just read by {@link #readSegment}. */
+    private SegmentUpload prepareSegment(WalScan scan, Instant seen) throws IOException {
+        long offset = indexStarted ? pos.offset() : 0;
+        byte[] raw = segment.array();
+        int rawLength = segment.size();
         List<CommitRecord> commits = new ArrayList<>();
         long t = txid;
         for (WalCommit c : scan.commits()) {
             commits.add(new CommitRecord(++t, c.endOffset(), c.dbSizePages(), seen));
         }
-        String sha = Chain.sha256Hex(raw, 0, raw.length);
-        byte[] compressed = Lz4.compress(raw, 0, raw.length);
+        String sha = Chain.sha256Hex(raw, 0, rawLength);
+        byte[] compressed = Lz4.compress(raw, 0, rawLength);
         String link = Chain.link(chain, generation, index, offset, sha);
         int frameCount = (int) ((scan.end().offset() - scan.start().offset()) / lifetime.frameSize());
         SegmentMeta meta = new SegmentMeta(1, generation, index, offset, scan.end().offset(), lifetime.pageSize(),
                 lifetime.saltHex(), scan.start().checksum().hex(), scan.end().checksum().hex(), frameCount,
                 txid + 1, t, List.copyOf(commits), sha, compressed.length, chain, link);
         return new SegmentUpload(layout.segmentKey(generation, index, offset), compressed,
-                layout.segmentMetaKey(generation, index, offset), Json.write(meta), meta, scan.end(), raw.length);
+                layout.segmentMetaKey(generation, index, offset), Json.write(meta), meta, scan.end(), rawLength);
     }
 
     /**
@@ -1038,12 +1046,11 @@ public final class Replicator implements AutoCloseable {
     /** Ships whatever whole transactions of the old lifetime remain after our position. */
     private long shipOldTail() throws IOException {
         while (true) {
-            ByteArrayOutputStream frames = new ByteArrayOutputStream();
-            WalScan scan = wal.readTransactions(pos, cfg.maxSegmentBytes(), frames);
+            WalScan scan = readSegment(cfg.maxSegmentBytes(), Long.MAX_VALUE);
             if (scan.isEmpty()) {
                 return pos.offset();
             }
-            store(prepareSegment(scan, frames.toByteArray(), cfg.clock().instant()));
+            store(prepareSegment(scan, cfg.clock().instant()));
         }
     }
 
@@ -1258,9 +1265,8 @@ public final class Replicator implements AutoCloseable {
     /** Ships the frames the snapshot covers, in exactly the chunks its chain position was computed from. */
     private void shipChunks(SnapshotImage image, Instant seen) throws IOException {
         for (SnapshotImage.Chunk c : image.chunks()) {
-            ByteArrayOutputStream frames = new ByteArrayOutputStream();
-            WalScan scan = wal.readTransactions(pos, Long.MAX_VALUE, c.scan().end().offset(), frames);
-            SegmentUpload up = prepareSegment(scan, frames.toByteArray(), seen);
+            WalScan scan = readSegment(Long.MAX_VALUE, c.scan().end().offset());
+            SegmentUpload up = prepareSegment(scan, seen);
             if (!up.meta().sha256().equals(c.sha256()) || scan.end().offset() != c.scan().end().offset()) {
                 generation = null;
                 throw new IOException("the WAL of " + database + " changed while generation " + up.meta().generation()
@@ -1377,5 +1383,25 @@ public final class Replicator implements AutoCloseable {
                 pos == null ? 0 : pos.offset(), txid, segmentsShipped, bytesShipped, generationsStarted, checkpoints,
                 lastShipped, lastError, lastErrorAt, List.copyOf(replicas), spool == null ? 0 : spool.bytes(),
                 0, 0);
+    }
+
+    /** A byte sink whose array is read in place; capacity is kept unless one segment made it huge. */
+    private static final class SegmentBuffer extends ByteArrayOutputStream {
+        private static final int KEEP_AT_MOST = 4 << 20;
+
+        SegmentBuffer() {
+            super(64 << 10);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+
+        void clear() {
+            if (buf.length > KEEP_AT_MOST) {
+                buf = new byte[64 << 10];
+            }
+            reset();
+        }
     }
 }

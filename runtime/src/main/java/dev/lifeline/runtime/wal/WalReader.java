@@ -1,11 +1,9 @@
 package dev.lifeline.runtime.wal;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,12 +17,18 @@ import java.util.Optional;
  * last valid commit frame are never returned, and nothing after the first invalid frame is
  * trusted. Each call opens the file afresh, so a WAL that SQLite deleted or truncated in between
  * is seen as it is now.
+ *
+ * <p>One thread at a time (calls are synchronized): the read buffer and the frames of the
+ * transaction being read are kept from call to call, because a replicator reads its WAL many
+ * times a second and fresh buffers each time were most of the agent's garbage.
  */
 public final class WalReader {
 
     private static final int READ_BUFFER = 1 << 16;
 
     private final Path walPath;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BUFFER);
+    private PendingFrames pending;
 
     public WalReader(Path walPath) {
         this.walPath = walPath;
@@ -73,7 +77,7 @@ public final class WalReader {
      * As {@link #readTransactions(WalPosition, long, OutputStream)}, never reading past the
      * commit that ends at {@code endLimit}: used to re-read exactly a range read before.
      */
-    public WalScan readTransactions(WalPosition from, long maxBytes, long endLimit, OutputStream sink)
+    public synchronized WalScan readTransactions(WalPosition from, long maxBytes, long endLimit, OutputStream sink)
             throws IOException {
         WalFrameDecoder decoder = new WalFrameDecoder(from.header(), from.offset(), from.checksum());
         List<WalCommit> commits = new ArrayList<>();
@@ -81,10 +85,12 @@ public final class WalReader {
         boolean more = false;
         // Frames of a transaction are held back until its commit frame verifies, so the sink only
         // ever sees whole transactions.
-        PendingFrames pending = new PendingFrames(from.header().frameSize());
+        if (pending == null || pending.frameSize != from.header().frameSize()) {
+            pending = new PendingFrames(from.header().frameSize());
+        }
+        pending.clear();
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
-            ch.position(from.offset());
-            InputStream in = new BufferedInputStream(Channels.newInputStream(ch), READ_BUFFER);
+            InputStream in = new ChannelInput(ch, from.offset(), readBuffer);
             int txFrames = 0;
             WalFrame f;
             while ((f = decoder.next(in)) != null) {
@@ -113,6 +119,8 @@ public final class WalReader {
 
     /** Frames of the transaction being read, kept until its commit frame arrives. */
     private static final class PendingFrames {
+        private static final int KEEP_AT_MOST = 4 << 20;
+
         private final int frameSize;
         private byte[] buf;
         private int len;
@@ -133,6 +141,60 @@ public final class WalReader {
         void drainTo(OutputStream out) throws IOException {
             out.write(buf, 0, len);
             len = 0;
+        }
+
+        void clear() {
+            len = 0;
+            if (buf.length > KEEP_AT_MOST) {
+                buf = new byte[frameSize * 4]; // one huge transaction does not pin its size forever
+            }
+        }
+    }
+
+    /** Sequential reads of a channel from a position, through a buffer the reader keeps. */
+    private static final class ChannelInput extends InputStream {
+        private final FileChannel ch;
+        private final ByteBuffer buf;
+        private long position;
+
+        ChannelInput(FileChannel ch, long position, ByteBuffer buf) {
+            this.ch = ch;
+            this.position = position;
+            this.buf = buf;
+            buf.clear().flip(); // empty
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? buf.get() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, buf.remaining());
+            buf.get(b, off, n);
+            return n;
+        }
+
+        /** Whether the buffer has bytes, reading the next ones if it has none. */
+        private boolean fill() throws IOException {
+            if (buf.hasRemaining()) {
+                return true;
+            }
+            buf.clear();
+            int n = ch.read(buf, position);
+            buf.flip();
+            if (n <= 0) {
+                return false;
+            }
+            position += n;
+            return true;
         }
     }
 }
