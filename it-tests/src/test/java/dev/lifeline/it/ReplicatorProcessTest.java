@@ -77,6 +77,7 @@ class ReplicatorProcessTest {
         // 1. Replicate while writing; SIGTERM: exit 0, and the replica has every commit.
         try (Proc p = Proc.start(engine.apply(args))) {
             awaitReplica(replica, p);
+            awaitRunning(p);
             Workload w = new Workload(db, opt).start();
             try {
                 w.awaitTransactions(400, Duration.ofSeconds(60));
@@ -106,6 +107,7 @@ class ReplicatorProcessTest {
                 restart[args.length] = "--takeover";
             }
             try (Proc p = Proc.start(engine.apply(restart))) {
+                awaitRunning(p);
                 w.awaitTransactions(900, Duration.ofSeconds(60));
                 assertTrue(p.alive(), "replicate, restarted right after a SIGKILL, must keep running (a crashed "
                         + "replicator's supervisor restarts it at once):\n" + p.stdout() + p.stderr());
@@ -135,6 +137,25 @@ class ReplicatorProcessTest {
             throw new AssertionError("the replica lost commits the source has: source " + source + " rows, restored "
                     + restored + " (" + r + "); generations " + ReplicaFiles.generations(replica) + "\n"
                     + Lifeline.verify(replica) + "\nreplicator logs:\n" + log);
+        }
+    }
+
+    /**
+     * Until the process says it is running: only from then on does SIGTERM mean "ship and exit 0"
+     * (before, the JVM's default, 143). On a loaded machine a JVM can take longer to get there
+     * than the workload takes to reach its next count.
+     */
+    private static void awaitRunning(Proc p) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // The CLI says so on stderr once its handlers are in; the launcher on stdout after its hook.
+        while (!p.stderr().contains("running until SIGTERM") && !p.stdout().contains("replicating ")) {
+            if (!p.alive()) {
+                throw new AssertionError("replicate exited early: " + p.stdout() + p.stderr());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("replicate did not start within 60 s: " + p.stdout() + p.stderr());
+            }
+            Thread.sleep(20);
         }
     }
 
