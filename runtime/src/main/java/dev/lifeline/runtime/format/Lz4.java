@@ -70,6 +70,11 @@ public final class Lz4 {
                 LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE, LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM);
     }
 
+    /** A frame writer that keeps its work buffer: for one thread that compresses again and again. */
+    public static Lz4FrameWriter frameWriter() {
+        return new Lz4FrameWriter(LZ4.fastCompressor(), XXHASH.hash32());
+    }
+
     public static byte[] compress(byte[] data, int off, int len) throws IOException {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(Math.max(64, len / 2));
         try (OutputStream out = compressingStream(bos)) {

@@ -11,6 +11,7 @@ import dev.lifeline.runtime.format.CommitRecord;
 import dev.lifeline.runtime.format.GenerationMeta;
 import dev.lifeline.runtime.format.Json;
 import dev.lifeline.runtime.format.Lz4;
+import dev.lifeline.runtime.format.Lz4FrameWriter;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.format.SnapshotMeta;
@@ -121,6 +122,7 @@ public final class Replicator implements AutoCloseable {
     private final java.util.Set<Integer> snapshotIndexes = new java.util.HashSet<>();
     /** The raw bytes of the segment being prepared, kept from pass to pass (this thread's only). */
     private final SegmentBuffer segment = new SegmentBuffer();
+    private final Lz4FrameWriter lz4 = Lz4.frameWriter();
     private Instant lastCommitSeen = Instant.EPOCH;
     private SegmentUpload pending;
     private int consecutiveFailures;
@@ -818,7 +820,7 @@ public final class Replicator implements AutoCloseable {
             commits.add(new CommitRecord(++t, c.endOffset(), c.dbSizePages(), seen));
         }
         String sha = Chain.sha256Hex(raw, 0, rawLength);
-        byte[] compressed = Lz4.compress(raw, 0, rawLength);
+        byte[] compressed = lz4.compress(raw, 0, rawLength);
         String link = Chain.link(chain, generation, index, offset, sha);
         int frameCount = (int) ((scan.end().offset() - scan.start().offset()) / lifetime.frameSize());
         SegmentMeta meta = new SegmentMeta(1, generation, index, offset, scan.end().offset(), lifetime.pageSize(),
