@@ -26,6 +26,18 @@ public interface ReplicaClient extends Closeable {
     void putIfAbsent(String key, byte[] data) throws IOException;
 
     /**
+     * Stores {@code data} under a key that no other writer can have used (one inside a generation
+     * this process started: its id is random). The rule is that of {@link #putIfAbsent(String,
+     * byte[])}, but a store that can only enforce it with a separate look before the write (an S3
+     * server without conditional writes) may write at once: the only earlier object such a key can
+     * hold is this writer's own, with the same bytes. Stores that check as part of the write keep
+     * checking.
+     */
+    default void putExclusive(String key, byte[] data) throws IOException {
+        putIfAbsent(key, data);
+    }
+
+    /**
      * Stores the content of a file (large objects: snapshots) with the same write-once rule,
      * without holding it in memory.
      */

@@ -54,6 +54,9 @@ public final class ReplicaTarget {
     private volatile Instant failingSince;
     private volatile long failures;
     private volatile boolean fenced;
+    private final OwnGenerations own = new OwnGenerations();
+    /** Spool entries after this one were made by this process (the spool outlives a run). */
+    private final long lastSeqOfEarlierRuns;
 
     public ReplicaTarget(String id, ReplicaClient client, SegmentSpool spool, Listener listener) {
         this(id, client, spool, listener, () -> { });
@@ -65,6 +68,7 @@ public final class ReplicaTarget {
         this.spool = spool;
         this.listener = listener;
         this.guard = guard;
+        this.lastSeqOfEarlierRuns = spool.lastSeq();
     }
 
     public String id() {
@@ -75,12 +79,12 @@ public final class ReplicaTarget {
         return client;
     }
 
-    /** True while this replica has spooled entries it has not stored yet. */
     /** True once another process took this replica over: nothing more is written to it. */
     public boolean fenced() {
         return fenced;
     }
 
+    /** True while this replica has spooled entries it has not stored yet. */
     public boolean hasBacklog() throws IOException {
         return spool.cursor(id) < spool.lastSeq();
     }
@@ -93,13 +97,14 @@ public final class ReplicaTarget {
                 if (o.file() != null) {
                     client.putIfAbsent(o.key(), o.file());
                 } else {
-                    client.putIfAbsent(o.key(), o.bytes());
+                    put(o.key(), o.bytes());
                 }
             }
         } catch (IOException | RuntimeException e) {
             recordFailure(e);
             throw e;
         }
+        own.stored(objects.stream().map(PendingObject::key).toList());
         recordSuccess(txid);
     }
 
@@ -196,15 +201,30 @@ public final class ReplicaTarget {
                 if (o.size() > (1 << 20)) {
                     client.putIfAbsent(o.key(), f);
                 } else {
-                    client.putIfAbsent(o.key(), java.nio.file.Files.readAllBytes(f));
+                    put(o.key(), java.nio.file.Files.readAllBytes(f));
                 }
             }
         } catch (IOException | RuntimeException ex) {
             recordFailure(ex);
             throw ex;
         }
+        if (e.seq() > lastSeqOfEarlierRuns) {
+            own.stored(e.objects().stream().map(SpoolObject::key).toList());
+        }
         spool.advance(id, e.seq());
         recordSuccess(e.txid());
+    }
+
+    /**
+     * A small object: inside a generation this target started, no look for an existing object
+     * first (on an S3 server without conditional writes that look is a round trip per object).
+     */
+    private void put(String key, byte[] bytes) throws IOException {
+        if (own.owns(key)) {
+            client.putExclusive(key, bytes);
+        } else {
+            client.putIfAbsent(key, bytes);
+        }
     }
 
     private void recordSuccess(long txid) {

@@ -75,13 +75,24 @@ public final class EncryptingReplicaClient implements ReplicaClient {
 
     @Override
     public void putIfAbsent(String key, byte[] data) throws IOException {
-        KeyRing.Key k = keys.active();
         byte[] sha = Envelope.sha256().digest(data);
+        byte[] sealed = seal(key, data, sha);
+        store(key, sha, () -> inner.putIfAbsent(key, sealed));
+    }
+
+    @Override
+    public void putExclusive(String key, byte[] data) throws IOException {
+        byte[] sha = Envelope.sha256().digest(data);
+        byte[] sealed = seal(key, data, sha);
+        store(key, sha, () -> inner.putExclusive(key, sealed));
+    }
+
+    private byte[] seal(String key, byte[] data, byte[] sha) throws IOException {
+        KeyRing.Key k = keys.active();
         ByteArrayOutputStream out = new ByteArrayOutputStream(Envelope.sealedSize(data.length, chunkSize,
                 k.id().length()));
         Envelope.seal(new ByteArrayInputStream(data), out, k, key, sha, chunkSize);
-        byte[] sealed = out.toByteArray();
-        store(key, sha, () -> inner.putIfAbsent(key, sealed));
+        return out.toByteArray();
     }
 
     @Override

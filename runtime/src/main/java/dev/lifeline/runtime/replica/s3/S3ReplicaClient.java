@@ -431,6 +431,21 @@ public final class S3ReplicaClient implements ReplicaClient {
                         && (HEX.formatHex(md5).equals(h.etag()) || sameBytes(ok, data)));
     }
 
+    /**
+     * Where the server does conditional writes, exactly {@link #putIfAbsent(String, byte[])}: the
+     * check costs nothing. Without them, one PUT instead of HEAD then PUT: nobody else can have
+     * written this key, and rewriting our own earlier object rewrites the same bytes.
+     */
+    @Override
+    public void putExclusive(String key, byte[] data) throws IOException {
+        if (conditionalPut.get()) {
+            putIfAbsent(key, data);
+            return;
+        }
+        plainPut(objectKey(key), data.length, Base64.getEncoder().encodeToString(md5(data, 0, data.length)),
+                () -> new ByteArrayInputStream(data));
+    }
+
     @Override
     public void putIfAbsent(String key, Path source) throws IOException {
         String ok = objectKey(key);
@@ -491,19 +506,24 @@ public final class S3ReplicaClient implements ReplicaClient {
                 }
                 return;
             }
-            try {
-                s3.putObject(putRequest(ok, length, md5b64).build(), RequestBody.fromContentProvider(body, length, OCTET));
-            } catch (AwsServiceException e) {
-                if (e.statusCode() == 501) {
-                    throw failure("PUT", where(ok), e, "the server rejects the request itself (not only"
-                            + " conditional writes); if it is an S3-compatible server, try ?checksum=WHEN_REQUIRED");
-                }
-                throw failure("PUT", where(ok), e);
-            } catch (SdkException e) {
-                throw failure("PUT", where(ok), e);
-            }
+            plainPut(ok, length, md5b64, body);
             noConditionalWrites(conditionalPut, "PUT");
             return;
+        }
+    }
+
+    /** A PUT without conditions. */
+    private void plainPut(String ok, long length, String md5b64, ContentStreamProvider body) throws IOException {
+        try {
+            s3.putObject(putRequest(ok, length, md5b64).build(), RequestBody.fromContentProvider(body, length, OCTET));
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 501) {
+                throw failure("PUT", where(ok), e, "the server rejects the request itself (not only"
+                        + " conditional writes); if it is an S3-compatible server, try ?checksum=WHEN_REQUIRED");
+            }
+            throw failure("PUT", where(ok), e);
+        } catch (SdkException e) {
+            throw failure("PUT", where(ok), e);
         }
     }
 

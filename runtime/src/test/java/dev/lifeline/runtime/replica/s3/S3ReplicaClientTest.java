@@ -511,6 +511,35 @@ class S3ReplicaClientTest {
     }
 
     @Test
+    void exclusiveWritesSkipTheHeadOnlyWithoutConditionalWrites() throws Exception {
+        try (FakeS3 fake = new FakeS3();
+             S3ReplicaClient c = new S3ReplicaClient(S3ReplicaConfig.of("bucket", "db", fake.endpoint()),
+                     S3ProxyServer.credentials())) {
+            // A server with conditional writes keeps checking: it costs nothing there.
+            c.putExclusive("a", bytes("1"));
+            assertThrows(ObjectExistsException.class, () -> c.putExclusive("a", bytes("other")));
+            assertEquals(1, fake.heads.get(), "one HEAD, only to resolve the 412");
+
+            fake.conditionalSupported = false;
+            c.putIfAbsent("b", bytes("2")); // learns that the server has no If-None-Match
+            int heads = fake.heads.get();
+            int puts = fake.puts.get();
+            for (int i = 0; i < 5; i++) {
+                c.putExclusive("x/" + i, bytes("v" + i));
+            }
+            c.putExclusive("x/0", bytes("v0")); // our own retry: the same bytes again
+            assertEquals(heads, fake.heads.get(), "no HEAD before an exclusive write");
+            assertEquals(puts + 6, fake.puts.get(), "one PUT per exclusive write");
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(bytes("v" + i), c.getBytes("x/" + i));
+            }
+            // The ordinary write still looks first.
+            assertThrows(ObjectExistsException.class, () -> c.putIfAbsent("x/1", bytes("different")));
+            assertEquals(heads + 1, fake.heads.get());
+        }
+    }
+
+    @Test
     void awsCliListsWhatWeWrote() throws Exception {
         assumeTrue(onPath("aws"), "the aws CLI is not installed: skipping the cross-client listing check");
         String prefix = prefix("aws-cli");
