@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  *       process; (b) a trivial host ({@link FirstRowProbe}) that commits one row: launch → commit
  *       returned, and the whole process (with the agent: until the row is shipped at exit).</li>
  *   <li>{@code memory}: VmRSS and VmHWM of the app at {@code bench.agent.memory.tenants} (10)
- *       tenants, throttled, after {@code bench.agent.memory.seconds} (20), with and without.</li>
+ *       tenants, throttled, after {@code bench.agent.memory.seconds} (90), with and without.</li>
  * </ul>
  * Every app run starts from the same state: the app alone first runs one turn per tenant in a
  * fresh directory (creating the databases, which the sidecar needs to exist), then the measured
@@ -54,6 +54,7 @@ final class AgentBench {
             "DONE turns=(\\d+) executed=(\\d+) elapsed_ms=(\\d+) tx_per_s=([0-9.]+)");
     private static final Pattern READY = Pattern.compile("\\[lifeline] Lifeline \\S+ ready (\\d+) ms after premain");
     private static final Pattern PROGRESS_TURNS = Pattern.compile("PROGRESS elapsed_s=\\S+ turns=(\\d+)");
+    private static final Pattern PROGRESS = Pattern.compile("PROGRESS elapsed_s=([0-9.]+) turns=(\\d+)");
     private static final String CPU_MARK = "BENCH_CPUSTAT ";
 
     private final Path work;
@@ -82,7 +83,10 @@ final class AgentBench {
         int startupRuns = Integer.getInteger("bench.agent.startup.runs", quick ? 10 : 15);
         int memTenants = Integer.getInteger("bench.agent.memory.tenants", 10);
         int memRate = Integer.getInteger("bench.agent.memory.rate", 20);
-        int memSeconds = Integer.getInteger("bench.agent.memory.seconds", quick ? 10 : 20);
+        // Long enough for the app alone to reach its own plateau: without the agent its young
+        // generation keeps growing (and touching new pages) for about a minute at this rate, so a
+        // 20 s reading measured mostly how much sooner the agent's garbage got there.
+        int memSeconds = Integer.getInteger("bench.agent.memory.seconds", quick ? 20 : 90);
         int memRuns = Integer.getInteger("bench.agent.memory.runs", quick ? 1 : 2);
         String memJvm = System.getProperty("bench.agent.memory.jvmArgs", "").trim();
 
@@ -166,7 +170,8 @@ final class AgentBench {
             List<Map<String, Object>> of = all.stream().filter(r -> r.get("variant").equals(v))
                     .filter(r -> !r.containsKey("error")).toList();
             Map<String, Object> m = new LinkedHashMap<>();
-            for (String k : List.of("txPerSec", "appCpuMs", "wallMs", "litestreamCpuMsDuringRun", "litestreamCpuMsTotal")) {
+            for (String k : List.of("txPerSec", "secondHalfTxPerSec", "appCpuMs", "wallMs", "litestreamCpuMsDuringRun",
+                    "litestreamCpuMsTotal")) {
                 Double med = median(of, k);
                 if (med != null) {
                     m.put(k, med);
@@ -177,9 +182,11 @@ final class AgentBench {
         }
         String base = variants.get(0);
         Map<String, Object> ratios = new LinkedHashMap<>();
+        Map<String, Object> laterRatios = new LinkedHashMap<>();
         Map<String, Object> extraCpu = new LinkedHashMap<>();
         for (String v : variants.subList(1, variants.size())) {
             ratios.put(v, ratio(medians, v, base, "txPerSec"));
+            laterRatios.put(v, ratio(medians, v, base, "secondHalfTxPerSec"));
             Double a = number(medians, v, "appCpuMs");
             Double b = number(medians, base, "appCpuMs");
             extraCpu.put(v, a == null || b == null ? null : Stats.round(a - b));
@@ -192,6 +199,7 @@ final class AgentBench {
         out.put("runs", all);
         out.put("medians", medians);
         out.put("ratioOfMedians", ratios);
+        out.put("secondHalfRatioOfMedians", laterRatios);
         out.put("appCpuMsOverBase", extraCpu);
         return out;
     }
@@ -232,6 +240,10 @@ final class AgentBench {
                 r.put("txPerSec", Double.parseDouble(m.group(4)));
                 r.put("executed", Long.parseLong(m.group(2)));
                 r.put("elapsedMs", Long.parseLong(m.group(3)));
+                Double later = secondHalfRate(res.stdout(), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)));
+                if (later != null) {
+                    r.put("secondHalfTxPerSec", later);
+                }
             }
             r.put("wallMs", res.elapsed().toMillis());
             r.put("appCpuMs", childrenCpuMs(res.stderr()));
@@ -264,6 +276,31 @@ final class AgentBench {
         }
         LagBench.deleteTree(dir);
         return r;
+    }
+
+    /**
+     * Turns per second over the second half of a run (from the app's last progress line at or
+     * before half its elapsed time to its end): the rate once start-up (the agent's own, the JIT's,
+     * the first snapshots) is behind, which is what a long-running host sees. Null when the run
+     * printed no progress line in its first half.
+     */
+    static Double secondHalfRate(String stdout, long executed, long elapsedMs) {
+        Matcher p = PROGRESS.matcher(stdout);
+        double fromS = -1;
+        long fromTurns = 0;
+        while (p.find()) {
+            double at = Double.parseDouble(p.group(1));
+            if (at * 1000 > elapsedMs / 2.0) {
+                break;
+            }
+            fromS = at;
+            fromTurns = Long.parseLong(p.group(2));
+        }
+        double spanS = elapsedMs / 1000.0 - fromS;
+        if (fromS <= 0 || spanS <= 0) {
+            return null;
+        }
+        return Stats.round((executed - fromTurns) / spanS);
     }
 
     private Path litestreamConfig(Path dir, Path data, Path replicas) throws IOException {

@@ -40,6 +40,11 @@ final class AgentReport {
             b.append("### Throughput: agent (asynchronous) / without, Litestream sidecar / without\n\n");
             rotation(b, t, p);
             target(b, t, "agent", "agent / without", 0.95);
+            b.append("Second half of each run (start-up behind): agent / without **")
+                    .append(t.at("/secondHalfRatioOfMedians/agent").asText()).append("**").append(
+                            t.at("/secondHalfRatioOfMedians/litestream").isMissingNode() ? "" : ", Litestream sidecar /"
+                                    + " without **" + t.at("/secondHalfRatioOfMedians/litestream").asText() + "**")
+                    .append(" (not the target's measure, which is the whole run).\n\n");
             JsonNode ls = t.at("/medians/litestream");
             if (!ls.isMissingNode()) {
                 b.append("Litestream 0.3.13 sidecar / without: **").append(t.at("/ratioOfMedians/litestream").asText())
@@ -73,8 +78,8 @@ final class AgentReport {
                 .append(" threads, `--rate 0`, ").append(t.path("turnsPerTenant").asText())
                 .append(" turns per tenant (the first by the preparation run), ").append(p.path("runsPerVariant").asText())
                 .append(" rounds; each round runs every variant in turn.\n\n");
-        b.append("| round | variant | turns/s | turns run | app CPU s | Litestream CPU s (run / life) | wall s "
-                + "| load avg | notes |\n|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+        b.append("| round | variant | turns/s | 2nd half turns/s | turns run | app CPU s | Litestream CPU s (run / life) "
+                + "| wall s | load avg | notes |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (JsonNode r : t.get("runs")) {
             List<String> notes = new ArrayList<>();
             if (r.has("replicatedDatabases")) {
@@ -90,7 +95,8 @@ final class AgentReport {
                 notes.add("FAILED: " + r.path("error").asText().replaceAll("\\s+", " "));
             }
             b.append("| ").append(r.path("round").asText()).append(" | ").append(r.path("variant").asText())
-                    .append(" | ").append(num(r.path("txPerSec"))).append(" | ").append(num(r.path("executed")))
+                    .append(" | ").append(num(r.path("txPerSec"))).append(" | ").append(num(r.path("secondHalfTxPerSec")))
+                    .append(" | ").append(num(r.path("executed")))
                     .append(" | ").append(sec(r.path("appCpuMs"))).append(" | ")
                     .append(r.has("litestreamCpuMsDuringRun") ? sec(r.path("litestreamCpuMsDuringRun")) + " / "
                             + sec(r.path("litestreamCpuMsTotal")) : "").append(" | ")
@@ -99,13 +105,17 @@ final class AgentReport {
                     .append(String.join("; ", notes)).append(" |\n");
         }
         String base = t.path("base").asText();
-        b.append("\nMedians:\n\n| variant | turns/s | ÷ ").append(base).append(" | app CPU s | app CPU over ")
-                .append(base).append(", s | failed runs |\n|---|---:|---:|---:|---:|---:|\n");
+        b.append("\nMedians (2nd half: the turns after the app's last progress line in the first half of its run, over "
+                + "the time left; start-up is behind by then):\n\n| variant | turns/s | ÷ ").append(base)
+                .append(" | 2nd half turns/s | ÷ ").append(base).append(" | app CPU s | app CPU over ")
+                .append(base).append(", s | failed runs |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         t.path("medians").fields().forEachRemaining(e -> {
             String v = e.getKey();
             JsonNode m = e.getValue();
             b.append("| ").append(v).append(" | ").append(num(m.path("txPerSec"))).append(" | ")
                     .append(v.equals(base) ? "1" : num(t.at("/ratioOfMedians/" + v))).append(" | ")
+                    .append(num(m.path("secondHalfTxPerSec"))).append(" | ")
+                    .append(v.equals(base) ? "1" : num(t.at("/secondHalfRatioOfMedians/" + v))).append(" | ")
                     .append(sec(m.path("appCpuMs"))).append(" | ")
                     .append(v.equals(base) ? "" : sec(t.at("/appCpuMsOverBase/" + v))).append(" | ")
                     .append(m.path("failedRuns").asText()).append(" |\n");
@@ -178,10 +188,17 @@ final class AgentReport {
                 .append(m.path("seconds").asText()).append(" s, with and without the agent, alternating; JVM options "
                         + "for both: ").append(m.path("jvmArgs").asText().isEmpty() ? "none (default heap sizing)"
                         : "`" + m.path("jvmArgs").asText() + "`").append(".\n\n");
-        b.append("| run | variant | VmRSS MiB | VmHWM MiB | turns done | load avg | notes |\n|---:|---|---:|---:|---:|---:|---|\n");
+        b.append("| run | variant | VmRSS MiB | VmHWM MiB | VmRSS every 10 s, MiB | turns done | load avg | notes |\n"
+                + "|---:|---|---:|---:|---|---:|---:|---|\n");
         for (JsonNode r : m.get("runs")) {
+            List<String> curve = new ArrayList<>();
+            JsonNode each = r.path("rssKbEachSecond");
+            for (int i = 9; i < each.size(); i += 10) {
+                curve.add(String.valueOf(Math.round(each.get(i).asDouble() / 1024)));
+            }
             b.append("| ").append(r.path("run").asText()).append(" | ").append(r.path("variant").asText()).append(" | ")
                     .append(mib(r.path("vmRssKb"))).append(" | ").append(mib(r.path("vmHwmKb"))).append(" | ")
+                    .append(String.join(", ", curve)).append(" | ")
                     .append(r.path("turnsDone").asText()).append(" | ").append(r.path("loadAverageBefore").asText())
                     .append("→").append(r.path("loadAverageAfter").asText()).append(" | ")
                     .append(r.has("replicatedDatabases") ? r.path("replicatedDatabases").asText()
