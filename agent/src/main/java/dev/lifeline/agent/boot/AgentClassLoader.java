@@ -74,7 +74,7 @@ public final class AgentClassLoader extends ClassLoader {
         }
         byte[] bytes;
         try (InputStream in = jar.getInputStream(e)) {
-            bytes = in.readAllBytes();
+            bytes = read(in, e.getSize());
         } catch (IOException ex) {
             throw new ClassNotFoundException(name + ": " + ex, ex);
         }
@@ -90,6 +90,23 @@ public final class AgentClassLoader extends ClassLoader {
             }
         }
         return defineClass(name, bytes, 0, bytes.length, domain);
+    }
+
+    /**
+     * The entry's bytes in one array of its recorded size: readAllBytes would gather 8 KiB
+     * chunks and copy them, and the agent loads a couple of thousand classes while the host
+     * starts, garbage that made the host's heap grow early (GC logs of the sample app).
+     */
+    private static byte[] read(InputStream in, long size) throws IOException {
+        if (size < 0 || size > Integer.MAX_VALUE - 8) {
+            return in.readAllBytes();
+        }
+        byte[] b = new byte[(int) size];
+        int n = in.readNBytes(b, 0, b.length);
+        if (n != b.length || in.read() != -1) {
+            throw new IOException("entry is not the " + size + " bytes its header says");
+        }
+        return b;
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class DatabaseFile implements Closeable {
     public synchronized void copyTo(WritableByteChannel out) throws IOException {
         long size = file.length();
         file.seek(0);
-        byte[] buf = new byte[1 << 20];
+        byte[] buf = new byte[128 << 10]; // a snapshot per database at start-up: no 1 MiB of garbage each
         long pos = 0;
         while (pos < size) {
             int r = file.read(buf, 0, (int) Math.min(buf.length, size - pos));

@@ -4,6 +4,7 @@ import dev.lifeline.runtime.config.LifelineConfig;
 import dev.lifeline.runtime.replica.ReplicaClient;
 import dev.lifeline.runtime.replica.ReplicaUrl;
 import dev.lifeline.runtime.replicate.SqliteAccess;
+import dev.lifeline.runtime.replicate.ScratchPool;
 import dev.lifeline.runtime.replicate.SyncPacer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -44,6 +45,8 @@ public final class Engine implements AutoCloseable {
     private volatile boolean closed;
     /** One budget of shipping passes for every database this engine protects. */
     private final SyncPacer pacer;
+    /** The segment buffers every database's passes borrow, so memory kept does not grow with databases. */
+    private final ScratchPool scratch = ScratchPool.forEngine();
 
     public Engine(LifelineConfig cfg) {
         this.cfg = cfg;
@@ -64,6 +67,10 @@ public final class Engine implements AutoCloseable {
 
     SyncPacer pacer() {
         return pacer;
+    }
+
+    ScratchPool scratch() {
+        return scratch;
     }
 
     /**

@@ -137,6 +137,7 @@ public final class ProtectedDatabase {
                 .withPrefix(n + "/")
                 .withPollInterval(cfg.pollInterval())
                 .withPacer(engine.pacer())
+                .withScratch(engine.scratch())
                 .withCheckpointFrames(cfg.minCheckpointFrames(), cfg.maxCheckpointFrames())
                 .withConvertToWal(cfg.convertToWal())
                 .withSpool(cfg.stateDir().resolve("spool").resolve(n), 1L << 30)

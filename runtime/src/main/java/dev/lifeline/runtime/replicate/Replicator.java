@@ -11,7 +11,6 @@ import dev.lifeline.runtime.format.CommitRecord;
 import dev.lifeline.runtime.format.GenerationMeta;
 import dev.lifeline.runtime.format.Json;
 import dev.lifeline.runtime.format.Lz4;
-import dev.lifeline.runtime.format.Lz4FrameWriter;
 import dev.lifeline.runtime.format.ReplicaLayout;
 import dev.lifeline.runtime.format.SegmentMeta;
 import dev.lifeline.runtime.format.SnapshotMeta;
@@ -120,9 +119,8 @@ public final class Replicator implements AutoCloseable {
     /** When this generation's newest snapshot was taken, and the indexes that have one. */
     private Instant lastSnapshotAt = Instant.EPOCH;
     private final java.util.Set<Integer> snapshotIndexes = new java.util.HashSet<>();
-    /** The raw bytes of the segment being prepared, kept from pass to pass (this thread's only). */
-    private final SegmentBuffer segment = new SegmentBuffer();
-    private final Lz4FrameWriter lz4 = Lz4.frameWriter();
+    /** The buffers of the segment being prepared, borrowed from the engine's pool until it is compressed. */
+    private ScratchPool.Scratch scratch;
     private Instant lastCommitSeen = Instant.EPOCH;
     private SegmentUpload pending;
     private int consecutiveFailures;
@@ -802,25 +800,46 @@ public final class Replicator implements AutoCloseable {
      * next segment. The first segment of an index carries the WAL header, as Litestream's do.
      */
     private WalScan readSegment(long maxBytes, long endLimit) throws IOException {
+        if (scratch == null) {
+            scratch = cfg.scratch().take();
+        }
+        ScratchPool.SegmentBuffer segment = scratch.segment;
         segment.clear();
         if (!indexStarted) {
             segment.write(lifetime.encode());
         }
-        return wal.readTransactions(pos, maxBytes, endLimit, segment);
+        WalScan scan = wal.readTransactions(pos, maxBytes, endLimit, segment);
+        if (scan.isEmpty()) {
+            returnScratch();
+        }
+        return scan;
+    }
+
+    private void returnScratch() {
+        if (scratch != null) {
+            cfg.scratch().give(scratch);
+            scratch = null;
+        }
     }
 
     /** Compresses, hashes and describes the segment just read by {@link #readSegment}. */
     private SegmentUpload prepareSegment(WalScan scan, Instant seen) throws IOException {
+        try {
+            return describeSegment(scan, seen, scratch.segment.array(), scratch.segment.size());
+        } finally {
+            returnScratch();
+        }
+    }
+
+    private SegmentUpload describeSegment(WalScan scan, Instant seen, byte[] raw, int rawLength) throws IOException {
         long offset = indexStarted ? pos.offset() : 0;
-        byte[] raw = segment.array();
-        int rawLength = segment.size();
         List<CommitRecord> commits = new ArrayList<>();
         long t = txid;
         for (WalCommit c : scan.commits()) {
             commits.add(new CommitRecord(++t, c.endOffset(), c.dbSizePages(), seen));
         }
         String sha = Chain.sha256Hex(raw, 0, rawLength);
-        byte[] compressed = lz4.compress(raw, 0, rawLength);
+        byte[] compressed = scratch.lz4.compress(raw, 0, rawLength);
         String link = Chain.link(chain, generation, index, offset, sha);
         int frameCount = (int) ((scan.end().offset() - scan.start().offset()) / lifetime.frameSize());
         SegmentMeta meta = new SegmentMeta(1, generation, index, offset, scan.end().offset(), lifetime.pageSize(),
@@ -1385,25 +1404,5 @@ public final class Replicator implements AutoCloseable {
                 pos == null ? 0 : pos.offset(), txid, segmentsShipped, bytesShipped, generationsStarted, checkpoints,
                 lastShipped, lastError, lastErrorAt, List.copyOf(replicas), spool == null ? 0 : spool.bytes(),
                 0, 0);
-    }
-
-    /** A byte sink whose array is read in place; capacity is kept unless one segment made it huge. */
-    private static final class SegmentBuffer extends ByteArrayOutputStream {
-        private static final int KEEP_AT_MOST = 4 << 20;
-
-        SegmentBuffer() {
-            super(64 << 10);
-        }
-
-        byte[] array() {
-            return buf;
-        }
-
-        void clear() {
-            if (buf.length > KEEP_AT_MOST) {
-                buf = new byte[64 << 10];
-            }
-            reset();
-        }
     }
 }

@@ -30,15 +30,19 @@ import java.util.List;
  * @param pacer               the least time from one sync pass to the next, even when commits wake the
  *                            replicator: under load, commits gather into fewer, larger segments (one
  *                            pacer may be shared by the replicators of an engine)
+ * @param scratch             where a pass borrows its segment-sized buffers (shared by the
+ *                            replicators of an engine, so memory kept does not grow with databases)
  */
 public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, String prefix, Duration pollInterval,
                                long minCheckpointFrames, long maxCheckpointFrames, Duration idleCheckpoint,
                                long maxSegmentBytes, boolean convertToWal, Path spoolDir, long spoolLimitBytes,
                                Duration snapshotInterval, Duration retention, Duration leaseTtl, boolean takeover,
-                               Clock clock, SqliteAccess sqlite, SyncPacer pacer) {
+                               Clock clock, SqliteAccess sqlite, SyncPacer pacer,
+                               ScratchPool scratch) {
 
     public ReplicatorConfig {
         replicas = List.copyOf(replicas);
+        java.util.Objects.requireNonNull(scratch, "scratch");
         if (replicas.isEmpty()) {
             throw new IllegalArgumentException("at least one replica is needed");
         }
@@ -51,7 +55,7 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
     public static ReplicatorConfig defaults(Path database, List<ReplicaClient> replicas) {
         return new ReplicatorConfig(database, replicas, "", Duration.ofMillis(10), 1000, 10_000,
                 Duration.ofSeconds(5), 16L << 20, false, null, 1L << 30, Duration.ofHours(6), Duration.ofHours(24), Duration.ofSeconds(30), false,
-                Clock.systemUTC(), SqliteAccess.STANDALONE, SyncPacer.fixed(Duration.ZERO));
+                Clock.systemUTC(), SqliteAccess.STANDALONE, SyncPacer.fixed(Duration.ZERO), new ScratchPool(1));
     }
 
     /** The first replica (the only one, for a single-replica setup). */
@@ -71,77 +75,83 @@ public record ReplicatorConfig(Path database, List<ReplicaClient> replicas, Stri
     public ReplicatorConfig withPrefix(String p) {
         return new ReplicatorConfig(database, replicas, p, pollInterval, minCheckpointFrames, maxCheckpointFrames,
                 idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withPollInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, d, minCheckpointFrames, maxCheckpointFrames,
                 idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withCheckpointFrames(long min, long max) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, min, max, idleCheckpoint,
                 maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withIdleCheckpoint(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, d, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withMaxSegmentBytes(long n) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, n, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withConvertToWal(boolean b) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, b, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withSpool(Path dir, long limitBytes) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, dir, limitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withSnapshotInterval(Duration d) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, d,
-                retention, leaseTtl, takeover, clock, sqlite, pacer);
+                retention, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withRetention(Duration window) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, window, leaseTtl, takeover, clock, sqlite, pacer);
+                snapshotInterval, window, leaseTtl, takeover, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withLease(Duration ttl, boolean takeOver) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, ttl, takeOver, clock, sqlite, pacer);
+                snapshotInterval, retention, ttl, takeOver, clock, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withClock(Clock c) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
-                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, retention, leaseTtl, takeover, c, sqlite, pacer);
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes, snapshotInterval, retention, leaseTtl, takeover, c, sqlite, pacer, scratch);
     }
 
     public ReplicatorConfig withSqliteAccess(SqliteAccess a) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, a, pacer);
+                snapshotInterval, retention, leaseTtl, takeover, clock, a, pacer, scratch);
     }
 
     public ReplicatorConfig withPacer(SyncPacer p) {
         return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
                 maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
-                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, p);
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, p, scratch);
+    }
+
+    public ReplicatorConfig withScratch(ScratchPool s) {
+        return new ReplicatorConfig(database, replicas, prefix, pollInterval, minCheckpointFrames,
+                maxCheckpointFrames, idleCheckpoint, maxSegmentBytes, convertToWal, spoolDir, spoolLimitBytes,
+                snapshotInterval, retention, leaseTtl, takeover, clock, sqlite, pacer, s);
     }
 }
