@@ -30,6 +30,17 @@ import java.util.Set;
  * are opened with {@link LinkOption#NOFOLLOW_LINKS}. A replay into a fresh directory of the
  * whole journal since the tree was empty reproduces it byte for byte (what the journal cannot
  * know, such as the content of a file moved in from outside the root, is reported).
+ *
+ * <p>Two modes. Strict (the constructor), for a replay from an empty tree: every record is applied
+ * as it is. Tolerant ({@link #tolerant}), for a replay onto a base image taken while the host was
+ * writing (ARCHITECTURE.md, "file images"): the records after the image's index are applied onto
+ * files that may already show some of them, so only idempotent effects are kept. Writes at an
+ * offset, set-length and truncate are idempotent as they are; a write, append, set-length or
+ * truncate of a file that does not exist is skipped (the file was deleted or renamed away later,
+ * and the image shows that later state; a file created during the replay exists); a rename whose
+ * source is missing is skipped (the image already has it under its new name); a delete of a
+ * missing path and a mkdir of an existing directory are no-ops in both modes. An append recorded
+ * without an offset is not idempotent: it is applied and reported as a problem.
  */
 public final class FileTreeReplayer {
 
@@ -43,6 +54,8 @@ public final class FileTreeReplayer {
     private long applied;
     private long skipped;
     private long lastIndex = -1;
+    private boolean tolerant;
+    private long tolerated;
 
     /**
      * @param sourceRoot the watched root the records were made under (absolute)
@@ -54,6 +67,18 @@ public final class FileTreeReplayer {
         }
         this.root = sourceRoot.normalize().toString();
         this.target = target.toAbsolutePath().normalize();
+    }
+
+    /** A replayer in tolerant mode: for replaying the records after a base image onto it (see above). */
+    public static FileTreeReplayer tolerant(Path sourceRoot, Path target) {
+        FileTreeReplayer r = new FileTreeReplayer(sourceRoot, target);
+        r.tolerant = true;
+        return r;
+    }
+
+    /** Records a tolerant replay skipped because they no longer apply (their file is gone, ...). */
+    public long tolerated() {
+        return tolerated;
     }
 
     /** Replays the records from {@code reader}'s position up to {@code toIndex} (inclusive). */
@@ -104,6 +129,17 @@ public final class FileTreeReplayer {
             Path p = inside(r, rel);
             if (p == null) {
                 return;
+            }
+            if (tolerant && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+                    && (m instanceof Mutation.Write || m instanceof Mutation.Append || m instanceof Mutation.SetLength
+                    || m instanceof Mutation.Truncate)) {
+                // Deleted or renamed away later: the image shows that later state.
+                tolerated++;
+                return;
+            }
+            if (tolerant && m instanceof Mutation.Append) {
+                problems.add(describe(r) + ": an append without an offset replayed onto an image may repeat bytes"
+                        + " the image already has");
             }
             applyTo(p, m);
             applied++;
@@ -182,6 +218,10 @@ public final class FileTreeReplayer {
         } else if (from == null) {
             problems.add(describe(r) + ": moved in from outside " + root + "; the journal does not have its content");
             Files.deleteIfExists(to);
+        } else if (tolerant && !Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+            // Renamed during the image's walk: the image has it under its new name already.
+            tolerated++;
+            return;
         } else if (Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
             ensureParent(to);
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);

@@ -256,6 +256,26 @@ public final class KeyRing {
         return active().id();
     }
 
+    /**
+     * An HMAC-SHA256 keyed for naming content with key {@code id} (chunk names of file images),
+     * derived from that key's encryption key and {@code label}, so that names computed with it
+     * reveal nothing about the content without the key. Null when the ring has no such key.
+     */
+    public javax.crypto.Mac namingMac(String id, String label) {
+        Key k = find(id);
+        if (k == null) {
+            return null;
+        }
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(new SecretKeySpec(hmac(k.encKey().getEncoded(), label.getBytes(StandardCharsets.US_ASCII)),
+                    "HmacSHA256"));
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM lacks HmacSHA256", e);
+        }
+    }
+
     /** Every key id, the active one first. */
     public List<String> keyIds() {
         return List.copyOf(byId.keySet());
