@@ -35,6 +35,8 @@ public final class MutationJournal implements AutoCloseable {
     private final ExcerptAppender appender;
     private boolean closed;
     private long appended;
+    /** Told after each append (the shipper's wake-up); must be cheap and must not throw. */
+    private volatile Runnable appendListener = () -> { };
 
     private MutationJournal(Path dir, ChronicleQueue queue) {
         this.dir = dir;
@@ -90,6 +92,7 @@ public final class MutationJournal implements AutoCloseable {
             JournalCodec.encode(dc.wire().bytes(), thread, now, m);
         }
         appended++;
+        appendListener.run();
         return appender.lastIndexAppended();
     }
 
@@ -116,7 +119,13 @@ public final class MutationJournal implements AutoCloseable {
             appended++;
             done += n;
         } while (done < len);
+        appendListener.run();
         return appender.lastIndexAppended();
+    }
+
+    /** Sets what is told after each append (null: nothing): a cheap signal such as the shipper's wake-up. */
+    public void onAppend(Runnable listener) {
+        this.appendListener = listener == null ? () -> { } : listener;
     }
 
     /** The index of the last record in the journal (written by anyone), or -1 when it is empty. */

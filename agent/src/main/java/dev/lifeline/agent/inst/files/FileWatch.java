@@ -2,9 +2,16 @@ package dev.lifeline.agent.inst.files;
 
 import dev.lifeline.agent.bridge.LifelineBridge;
 import dev.lifeline.runtime.config.LifelineConfig;
+import dev.lifeline.runtime.files.ship.JournalShipper;
+import dev.lifeline.runtime.files.ship.Lineage;
 import dev.lifeline.runtime.journal.MutationJournal;
+import dev.lifeline.runtime.replica.ReplicaClient;
+import dev.lifeline.runtime.replica.ReplicaUrl;
 import java.io.PrintStream;
 import java.lang.instrument.Instrumentation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.utility.JavaModule;
@@ -23,11 +30,21 @@ public final class FileWatch {
     private final Instrumentation inst;
     private final FileJournaler journaler;
     private final FileInstrumentation transformer;
+    private final MutationJournal journal;
+    private final JournalShipper shipper;
+    private final List<ReplicaClient> replicas;
 
-    private FileWatch(Instrumentation inst, FileJournaler journaler, FileInstrumentation transformer) {
+    /** How long a stopping agent waits for the journal to reach the replicas (like the databases' shutdown). */
+    static final Duration SHIP_ON_STOP = Duration.ofSeconds(3);
+
+    private FileWatch(Instrumentation inst, FileJournaler journaler, FileInstrumentation transformer,
+                      MutationJournal journal, JournalShipper shipper, List<ReplicaClient> replicas) {
         this.inst = inst;
         this.journaler = journaler;
         this.transformer = transformer;
+        this.journal = journal;
+        this.shipper = shipper;
+        this.replicas = replicas;
     }
 
     /** Starts journaling the watched roots, or returns null when {@code watch} is empty. */
@@ -41,10 +58,23 @@ public final class FileWatch {
         Thread me = Thread.currentThread();
         ClassLoader context = me.getContextClassLoader();
         MutationJournal journal;
+        JournalShipper shipper = null;
+        List<ReplicaClient> replicas = new ArrayList<>();
         me.setContextClassLoader(ours);
         try {
             ModuleAccess.quietChronicle(ours);
+            // The lineage first: a journal directory created now starts a new history.
+            String lineage = Lineage.loadOrCreate(cfg.journalDir());
             journal = MutationJournal.open(cfg.journalDir());
+            try {
+                shipper = startShipper(cfg, journal, lineage, replicas, err);
+            } catch (RuntimeException | LinkageError e) {
+                // The journal still protects the files locally; shipping failing must not stop the host.
+                err.println("[lifeline] ERROR: the file journal is kept in " + cfg.journalDir()
+                        + " but is NOT shipped to the replicas: " + e);
+                closeAll(replicas);
+                replicas.clear();
+            }
         } finally {
             me.setContextClassLoader(context);
         }
@@ -54,6 +84,10 @@ public final class FileWatch {
         try {
             t = FileInstrumentation.install(inst, new Errors(err));
         } catch (RuntimeException | LinkageError e) {
+            if (shipper != null) {
+                shipper.close();
+            }
+            closeAll(replicas);
             journal.close();
             throw e;
         }
@@ -66,7 +100,40 @@ public final class FileWatch {
                 + " in " + cfg.journalDir()
                 + (fds == null ? " (WARNING: descriptor positions cannot be read on this JDK: stream writes are"
                 + " journaled as appends)" : ""));
-        return new FileWatch(inst, journaler, t);
+        return new FileWatch(inst, journaler, t, journal, shipper, replicas);
+    }
+
+    /**
+     * Ships the journal to the roots of the replicas the databases use ({@code replica=}, not a
+     * database's sub-prefix), or to the embedded default replica.
+     */
+    private static JournalShipper startShipper(LifelineConfig cfg, MutationJournal journal, String lineage,
+                                               List<ReplicaClient> replicas, PrintStream err) {
+        List<String> urls = cfg.replicas().isEmpty() ? List.of(cfg.defaultReplicaDir().toString()) : cfg.replicas();
+        for (String u : urls) {
+            replicas.add(ReplicaUrl.open(u));
+        }
+        JournalShipper s = new JournalShipper(cfg.journalDir(), lineage, replicas,
+                msg -> err.println("[lifeline] WARNING: " + msg));
+        journal.onAppend(s::wake);
+        s.start();
+        s.wake(); // records of an earlier run not shipped yet
+        return s;
+    }
+
+    private static void closeAll(List<ReplicaClient> replicas) {
+        for (ReplicaClient r : replicas) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                // closing a client that failed: nothing to keep
+            }
+        }
+    }
+
+    /** The journal's shipper (null when shipping did not start): image scheduling feeds its covered index. */
+    public JournalShipper shipper() {
+        return shipper;
     }
 
     /** Records journaled so far (a write larger than the journal's chunk counts once). */
@@ -83,6 +150,20 @@ public final class FileWatch {
         LifelineBridge.uninstallFileHooks();
         transformer.remove(restoreClasses);
         journaler.close(2000);
+        if (shipper != null) {
+            journal.onAppend(null);
+            try {
+                if (!shipper.flush(SHIP_ON_STOP)) {
+                    System.err.println("[lifeline] WARNING: the file journal was not fully shipped within "
+                            + SHIP_ON_STOP.toMillis() + " ms; the rest ships at the next start: " + shipper.status());
+                }
+            } catch (RuntimeException | LinkageError e) {
+                System.err.println("[lifeline] WARNING: shipping the file journal at stop failed: " + e);
+            } finally {
+                shipper.close();
+                closeAll(replicas);
+            }
+        }
         long failures = journaler.failures();
         long inexact = journaler.inexact();
         if (failures > 0 || inexact > 0) {
