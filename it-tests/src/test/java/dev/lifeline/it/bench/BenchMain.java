@@ -29,7 +29,9 @@ import java.util.Map;
  * in-process S3Proxy: lag at 1000 tx/s against a directory replica and Litestream, idle requests per
  * hour, bytes uploaded per WAL byte, heap during a large snapshot upload; see {@link S3Bench}),
  * {@code agent} (the -javaagent on the sample app: throughput with/without, durable/asynchronous,
- * a Litestream sidecar, start-up, resident memory; see {@link AgentBench}),
+ * a Litestream sidecar, start-up, resident memory; see {@link AgentBench}), {@code images} (file
+ * base images: bytes and requests uploaded by a first and an unchanged second image of a
+ * bench.images.sizeMb=1024 tree, and after one small change; see {@link ImageBench}; not in the default set),
  * {@code report} (only rebuild
  * REPORT.md from the JSON files present). Each section writes
  * {@code <bench.outDir>/<section>.json}; {@code REPORT.md} is rebuilt from every section JSON
@@ -164,6 +166,15 @@ public final class BenchMain {
             doc.put("environment", env);
             doc.putAll(new AgentBench(work, seed).run());
             write(outDir.resolve("agent.json"), doc);
+        }
+        if (sections.contains("images")) {
+            long sizeMb = Long.getLong("bench.images.sizeMb", 1024);
+            System.out.printf("  images: base images of a %d MiB tree of random files ...%n", sizeMb);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("name", "images");
+            doc.put("environment", env);
+            doc.putAll(new ImageBench(work, seed).run(sizeMb));
+            write(outDir.resolve("images.json"), doc);
         }
         if (!Boolean.getBoolean("bench.keepWork")) {
             LagBench.deleteTree(work);
