@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
                 AttachCommand.class,
                 DetachCommand.class,
                 StatusCommand.class,
+                JournalCommand.class,
                 CommandLine.HelpCommand.class
         },
         footerHeading = "%nExit codes:%n",
@@ -62,7 +63,7 @@ public final class LifelineCli implements Callable<Integer> {
     public Integer call() {
         throw new ParameterException(spec.commandLine(),
                 "missing command: choose one of replicate, restore, generations, snapshots, segments, verify, "
-                        + "databases, attach, detach, status");
+                        + "databases, attach, detach, status, journal");
     }
 
     /** The version from the jar's manifest ({@code Implementation-Version}), "dev" outside a jar. */

@@ -36,9 +36,12 @@ final class RestoreCommand extends BaseCommand {
     @Mixin
     DatabaseReplicaOptions replica;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
-            description = "Where to write the restored database.")
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH",
+            description = "Where to write the restored database (required unless --files).")
     Path output;
+
+    @Mixin
+    FilesRestoreOptions files;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Target target;
@@ -77,6 +80,20 @@ final class RestoreCommand extends BaseCommand {
 
     @Override
     protected int execute() throws Exception {
+        if (files.files) {
+            if (output != null || (target != null && target.txid != null) || replica.database != null
+                    || generation != null) {
+                throw usage("--files restores the watched file trees: it takes --to DIR, not -o, --db, --txid or "
+                        + "--generation");
+            }
+            return new FilesRestore(this).run(replica, target == null ? null : target.timestamp, force);
+        }
+        if (files.to != null || files.journalIndex != null || files.lineage != null || files.root != null) {
+            throw usage("--to, --journal-index, --lineage and --root belong to restore --files");
+        }
+        if (output == null) {
+            throw usage("Missing required option: '--output=PATH'");
+        }
         if (target != null && target.txid != null && target.txid < 0) {
             throw usage("Invalid value for option '--txid': " + target.txid + " must be 0 or more");
         }

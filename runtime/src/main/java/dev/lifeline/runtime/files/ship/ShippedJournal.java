@@ -22,8 +22,15 @@ import java.util.function.Consumer;
  */
 public final class ShippedJournal {
 
-    /** What a read saw: records handed out, the last verified index, and the damage that stopped it (or null). */
-    public record Result(long records, long segments, long lastIndex, String damage) {
+    /**
+     * What a read saw: records handed out, the last verified index, the damage that stopped it (or
+     * null), and the verified records this version could not decode (a record type added by a
+     * newer agent): {@link #read} skips those, {@link #readEntries} hands them out.
+     */
+    public record Result(long records, long segments, long lastIndex, String damage, List<String> undecoded) {
+        public Result(long records, long segments, long lastIndex, String damage) {
+            this(records, segments, lastIndex, damage, List.of());
+        }
     }
 
     private final ReplicaClient replica;
@@ -61,6 +68,25 @@ public final class ShippedJournal {
      * {@code sink}, in index order.
      */
     public Result read(String lineage, long toIndex, Consumer<JournalRecord> sink) throws IOException {
+        List<String> undecoded = new ArrayList<>();
+        Result r = readEntries(lineage, toIndex, e -> {
+            JournalRecord rec;
+            try {
+                rec = JournalRecords.decode(e.index(), e.encoded());
+            } catch (RuntimeException x) {
+                undecoded.add(x.getMessage());
+                return;
+            }
+            sink.accept(rec);
+        });
+        return new Result(r.records() - undecoded.size(), r.segments(), r.lastIndex(), r.damage(), undecoded);
+    }
+
+    /**
+     * Hands the verified records of {@code lineage} up to {@code toIndex} (inclusive) to
+     * {@code sink} in their journal encoding, in index order.
+     */
+    public Result readEntries(String lineage, long toIndex, Consumer<JournalSegment.Entry> sink) throws IOException {
         String prefix = JournalLayout.journalPrefix(lineage);
         List<String> metaKeys = new ArrayList<>();
         for (ObjectInfo o : replica.list(prefix)) {
@@ -104,7 +130,6 @@ public final class ShippedJournal {
                         + ", its metadata says " + m.sha256() + " (damaged or replaced)");
             }
             List<JournalSegment.Entry> entries;
-            List<JournalRecord> decoded = new ArrayList<>();
             try {
                 entries = JournalSegment.decode(data);
                 if (entries.size() != m.records() || entries.get(0).index() != m.firstIndex()
@@ -112,13 +137,10 @@ public final class ShippedJournal {
                     throw new IOException("it holds " + entries.size() + " records, its metadata says " + m.records()
                             + " from " + Long.toHexString(m.firstIndex()) + " to " + Long.toHexString(m.lastIndex()));
                 }
-                for (JournalSegment.Entry e : entries) {
-                    decoded.add(JournalRecords.decode(e.index(), e.encoded()));
-                }
             } catch (IOException | RuntimeException e) {
                 return new Result(records, segments, prevLast, where + ": cannot be decoded: " + e.getMessage());
             }
-            for (JournalRecord r : decoded) {
+            for (JournalSegment.Entry r : entries) {
                 if (r.index() > toIndex) {
                     return new Result(records, segments + 1, prevLast, null);
                 }
