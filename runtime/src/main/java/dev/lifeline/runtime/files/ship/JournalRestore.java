@@ -62,7 +62,7 @@ public final class JournalRestore {
                 continue;
             }
             Instant t = metas.get(metas.size() - 1).lastTime();
-            if (bestTime == null || t.isAfter(bestTime)) {
+            if (best == null || t != null && (bestTime == null || t.isAfter(bestTime))) {
                 best = l;
                 bestTime = t;
             }

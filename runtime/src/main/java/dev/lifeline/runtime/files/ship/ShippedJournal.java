@@ -106,6 +106,11 @@ public final class ShippedJournal {
             } catch (IOException | RuntimeException e) {
                 return new Result(records, segments, prevLast, where + ": its metadata cannot be read: " + e.getMessage());
             }
+            if (m.format() != JournalSegmentMeta.FORMAT || m.sha256() == null || m.prevSha256() == null
+                    || m.firstIndex() > m.lastIndex() || m.records() <= 0) {
+                return new Result(records, segments, prevLast, where + ": its metadata is not a format "
+                        + JournalSegmentMeta.FORMAT + " journal segment's (a field is missing or out of range)");
+            }
             if (m.firstIndex() > toIndex) {
                 break;
             }
